@@ -1,0 +1,461 @@
+"""The simulation engine: R independent replicates of a method on an objective with noise.
+
+Design
+------
+* :func:`simulate` validates everything in Python, then runs the compiled
+  kernel :func:`_run_block` on blocks of replicates (one Python thread per
+  block; the kernel releases the GIL) and blocks of steps (so long runs can
+  show progress).  All state lives in arrays, so a run can be continued
+  block after block.
+* Noise is counter-based (:mod:`sims.rng`), hence identical for any thread
+  count and identical across methods for the same seed.
+* Only summaries at the recorded steps are stored: memory is
+  O(len(record) * R), independent of K.
+
+Recorded metrics (``METRICS``), evaluated at the iterate ``x_k`` of each
+recorded step k (k = 0 is the starting point, k = K the last iterate):
+
+================== ============================================================
+grad_norm          ||grad f(x_k)||
+f_gap              f(x_k) - f*
+min_grad_norm      min_{j <= k} ||grad f(x_j)||
+avg_min_grad       (1/(k+1)) sum_{j <= k} min{||grad f(x_j)||, ||grad f(x_j)||^2}
+avg_grad_norm      (1/(k+1)) sum_{j <= k} ||grad f(x_j)||
+avg_grad_norm_sq   (1/(k+1)) sum_{j <= k} ||grad f(x_j)||^2
+clip_fraction      (1/k) sum_{j < k} c_j, c_j the clipped fraction of step j (nan at k = 0)
+f_gap_avg_iterate  f(xbar_k) - f*, xbar_k = sum_{j<=k} w_j x_j / sum_{j<=k} w_j, w_j = (j+1)^avg_power
+local_smoothness   ||grad f(x_k + s/2) - grad f(x_k)|| / (||s||/2), s = x_{k+1} - x_k
+                   (ICLR20's trajectory estimate; nan at k = K or when s = 0)
+================== ============================================================
+
+A replicate *diverges* at the first step where f(x_k) or ||grad f(x_k)|| is not
+finite (overflow, inf, nan).  From then on its records are nan and it stops;
+``diverged`` and ``diverged_step`` say so.  Divergence is recorded, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numba
+import numpy as np
+
+from ._numba import jit
+from .methods import METHODS, method_step
+from .noise import LAWS, fill_noise
+from .objectives import OBJECTIVES, value_and_grad
+from .params import InvalidParameter
+from .progress import Progress
+from .rng import check_seed
+from .schedules import pack_schedules
+
+METRICS = (
+    "grad_norm",
+    "f_gap",
+    "min_grad_norm",
+    "avg_min_grad",
+    "avg_grad_norm",
+    "avg_grad_norm_sq",
+    "clip_fraction",
+    "f_gap_avg_iterate",
+    "local_smoothness",
+)
+_N_METRICS = len(METRICS)
+# accumulator columns
+_ACC_MIN, _ACC_MING, _ACC_G, _ACC_G2, _ACC_CLIP, _ACC_W = range(6)
+
+
+@jit
+def _norm(v):
+    s = 0.0
+    for i in range(v.shape[0]):
+        s += v[i] * v[i]
+    return math.sqrt(s)
+
+
+@jit
+def _schedule_values(k, coef, table, use_table, out):
+    for j in range(coef.shape[0]):
+        if use_table[j]:
+            out[j] = table[j, k]
+        elif coef[j, 1] == 0.0:
+            out[j] = coef[j, 0]
+        else:
+            out[j] = coef[j, 0] * (k + coef[j, 2]) ** coef[j, 1]
+
+
+@jit
+def _run_block(
+    obj_id, obj_p, f_star, meth_id, coef, table, use_table, law_id, law_p, seed,
+    r0, r1, k0, k1, K, rec_steps, rec_ptr0, avg_power, track_avg,
+    X, M, V, XBAR, ACC, DIV, REC, XREC, record_x,
+):  # fmt: skip
+    """Advance replicates r0..r1-1 from step k0 to k1 (k1 <= K; k = K only evaluates).
+
+    Steps are 0-based: iteration k evaluates the gradient at x_k, records
+    if k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
+    """
+    d = X.shape[1]
+    g = np.empty(d)
+    xi = np.empty(d)
+    xprev = np.empty(d)
+    g2 = np.empty(d)
+    h = np.empty(coef.shape[0])
+    last = k1 if k1 == K else k1 - 1  # inclusive last evaluated step
+    for r in range(r0, r1):
+        if DIV[r] >= 0:
+            continue
+        x = X[r]
+        m = M[r]
+        v = V[r]
+        xbar = XBAR[r]
+        acc = ACC[r]
+        ptr = rec_ptr0
+        for k in range(k0, last + 1):
+            f = value_and_grad(obj_id, obj_p, x, g)
+            gn = _norm(g)
+            if not (math.isfinite(f) and math.isfinite(gn)):
+                DIV[r] = k
+                break
+            # running summaries over j = 0..k
+            if gn < acc[_ACC_MIN]:
+                acc[_ACC_MIN] = gn
+            acc[_ACC_MING] += min(gn, gn * gn)
+            acc[_ACC_G] += gn
+            acc[_ACC_G2] += gn * gn
+            if track_avg:
+                w = (k + 1.0) ** avg_power
+                acc[_ACC_W] += w
+                c = w / acc[_ACC_W]
+                for i in range(d):
+                    xbar[i] += c * (x[i] - xbar[i])
+            recording = ptr < rec_steps.shape[0] and rec_steps[ptr] == k
+            if recording:
+                n = k + 1.0
+                REC[ptr, 0, r] = gn
+                REC[ptr, 1, r] = f - f_star
+                REC[ptr, 2, r] = acc[_ACC_MIN]
+                REC[ptr, 3, r] = acc[_ACC_MING] / n
+                REC[ptr, 4, r] = acc[_ACC_G] / n
+                REC[ptr, 5, r] = acc[_ACC_G2] / n
+                REC[ptr, 6, r] = acc[_ACC_CLIP] / k if k > 0 else math.nan
+                if track_avg:
+                    REC[ptr, 7, r] = value_and_grad(obj_id, obj_p, xbar, g2) - f_star
+                else:
+                    REC[ptr, 7, r] = math.nan
+                REC[ptr, 8, r] = math.nan
+                if record_x:
+                    for i in range(d):
+                        XREC[ptr, r, i] = x[i]
+                for i in range(d):
+                    xprev[i] = x[i]
+            if k == K:
+                break
+            # stochastic gradient and update
+            fill_noise(law_id, law_p, seed, r, k, xi)
+            for i in range(d):
+                xi[i] += g[i]
+            _schedule_values(k, coef, table, use_table, h)
+            acc[_ACC_CLIP] += method_step(meth_id, k, h, x, xi, m, v)
+            if recording:
+                # local smoothness along the step s = x_{k+1} - x_k
+                for i in range(d):
+                    g2[i] = 0.5 * (x[i] + xprev[i])
+                value_and_grad(obj_id, obj_p, g2, xi)
+                num = 0.0
+                den = 0.0
+                for i in range(d):
+                    num += (xi[i] - g[i]) ** 2
+                    den += (x[i] - xprev[i]) ** 2
+                if den > 0.0:
+                    REC[ptr, 8, r] = math.sqrt(num) / (0.5 * math.sqrt(den))
+                ptr += 1
+
+
+def record_grid(K: int, record: Any = "geometric") -> np.ndarray:
+    """The recorded steps, sorted, unique, in [0, K], always containing 0 and K.
+
+    Parameters
+    ----------
+    K : int
+        Horizon.
+    record : {"geometric", "all"}, int, or array_like
+        ``"all"``: every step 0..K.  ``"geometric"``: about 20 points per
+        decade (all steps up to 20).  An int n: about n geometrically spaced
+        steps.  An array: exactly those steps (plus 0 and K).
+    """
+    if isinstance(record, str):
+        if record == "all":
+            return np.arange(K + 1, dtype=np.int64)
+        if record == "geometric":
+            n = int(20 * max(1.0, math.log10(K + 1))) + 1
+            return record_grid(K, n)
+        raise InvalidParameter(f"record must be 'all', 'geometric', an int >= 2 or an array of steps; got {record!r}")
+    if isinstance(record, (int, np.integer)) and not isinstance(record, bool):
+        if record < 2:
+            raise InvalidParameter(f"record as an int must be >= 2, got {record}")
+        if record >= K + 1:
+            return np.arange(K + 1, dtype=np.int64)
+        steps = np.unique(np.round(np.geomspace(1, K + 1, int(record))).astype(np.int64) - 1)
+        return np.unique(np.concatenate([[0], steps, [K]]))
+    steps = np.asarray(record)
+    if steps.ndim != 1 or steps.size == 0 or not np.issubdtype(steps.dtype, np.integer):
+        raise InvalidParameter("record as an array must be a 1-D array of integer steps")
+    if steps.min() < 0 or steps.max() > K:
+        raise InvalidParameter(f"record steps must lie in [0, K] = [0, {K}]")
+    return np.unique(np.concatenate([[0], steps.astype(np.int64), [K]]))
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    steps : ndarray of int, shape (n_rec,)
+        The recorded steps k.
+    records : dict of str -> ndarray, shape (n_rec, R)
+        One array per metric in ``METRICS``; nan after a replicate diverged.
+    diverged : ndarray of bool, shape (R,)
+    diverged_step : ndarray of int, shape (R,)
+        First step at which f or grad f was not finite, -1 if never.
+    x : ndarray, shape (n_rec, R, d), or None
+        Iterates at the recorded steps when ``record_x=True``.
+    config : dict
+        Everything needed to re-run: names, resolved parameters, K, R, seed, x0.
+    wall_time : float
+        Seconds spent in the simulation (excluding validation).
+    """
+
+    steps: np.ndarray
+    records: dict[str, np.ndarray]
+    diverged: np.ndarray
+    diverged_step: np.ndarray
+    x: np.ndarray | None
+    config: dict
+    wall_time: float = 0.0
+    final_x: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def R(self) -> int:
+        return int(self.diverged.shape[0])
+
+    @property
+    def n_diverged(self) -> int:
+        return int(self.diverged.sum())
+
+    def values(self, metric: str, step: int | None = None, diverged_as: float = math.inf) -> np.ndarray:
+        """Per-replicate values of ``metric`` (at recorded ``step``, default the last).
+
+        Diverged replicates get ``diverged_as`` (default +inf: a diverged
+        run's error is unbounded), so no statistic silently drops them.
+        """
+        if metric not in self.records:
+            raise InvalidParameter(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+        row = -1 if step is None else self._row(step)
+        vals = self.records[metric][row].copy()
+        k = self.steps[row]
+        gone = self.diverged & (self.diverged_step <= k)
+        vals[gone] = diverged_as
+        return vals
+
+    def _row(self, step: int) -> int:
+        idx = np.searchsorted(self.steps, step)
+        if idx >= len(self.steps) or self.steps[idx] != step:
+            raise InvalidParameter(f"step {step} was not recorded; recorded steps: {self.steps[0]}..{self.steps[-1]}")
+        return int(idx)
+
+    def quantiles(self, metric: str, q=(0.1, 0.5, 0.9), step: int | None = None) -> np.ndarray:
+        """Quantiles over replicates (diverged replicates count as +inf)."""
+        return np.quantile(self.values(metric, step), q)
+
+    def mean(self, metric: str, step: int | None = None) -> float:
+        """Mean over replicates; +inf if any replicate diverged by then."""
+        return float(np.mean(self.values(metric, step)))
+
+    def summary(self) -> dict:
+        """Quantiles of the final grad norm and f gap, divergence count, wall time."""
+        q = (0.1, 0.5, 0.9)
+        return {
+            "K": int(self.config["K"]),
+            "R": self.R,
+            "final_grad_norm_quantiles": dict(zip(["q10", "q50", "q90"], map(float, self.quantiles("grad_norm", q)))),
+            "final_f_gap_quantiles": dict(zip(["q10", "q50", "q90"], map(float, self.quantiles("f_gap", q)))),
+            "n_diverged": self.n_diverged,
+            "wall_time_s": self.wall_time,
+        }
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo or (hi is not None and value > hi):
+        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise InvalidParameter(f"{name} must be an integer {rng}, got {value!r}")
+    return int(value)
+
+
+def default_threads() -> int:
+    """Threads used when ``threads=None``: numba's thread setting (``NUMBA_NUM_THREADS``)."""
+    return int(numba.get_num_threads())
+
+
+def simulate(
+    objective: str,
+    method: str,
+    noise: str,
+    K: int,
+    R: int,
+    seed: int,
+    x0: Any = None,
+    record: Any = "geometric",
+    *,
+    objective_params: dict | None = None,
+    method_params: dict | None = None,
+    noise_params: dict | None = None,
+    avg_power: float = 0.0,
+    record_x: bool = False,
+    threads: int | None = None,
+    progress: bool = False,
+) -> SimulationResult:
+    """Run R independent replicates of ``method`` on ``objective`` with ``noise``.
+
+    Parameters
+    ----------
+    objective, method, noise : str
+        Registry names (``sims.OBJECTIVES``, ``sims.METHODS``, ``sims.LAWS``).
+    K : int
+        Number of steps (horizon), >= 1.
+    R : int
+        Number of replicates, >= 1.
+    seed : int
+        Seed in [0, 2**64).  The noise of replicate r at step k is a pure
+        function of (seed, r, k): identical across methods and thread counts.
+    x0 : float, array of shape (d,) or (R, d), optional
+        Starting point(s); default the objective's own.
+    record : {"geometric", "all"}, int or array of steps
+        Which steps to record (see :func:`record_grid`).
+    objective_params, method_params, noise_params : dict, optional
+        Component parameters; method parameters may be schedules (see
+        :mod:`sims.schedules`).
+    avg_power : float
+        Weights ``(j+1)^avg_power`` of the averaged iterate (0: uniform).
+    record_x : bool
+        Also store the iterates at the recorded steps.
+    threads : int, optional
+        Worker threads (default: numba's thread count).  Results do not
+        depend on it.
+    progress : bool
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    InvalidParameter
+        For any invalid input, before any compilation or simulation work.
+    """
+    obj = OBJECTIVES.get_component(objective)
+    meth = METHODS.get_component(method)
+    law = LAWS.get_component(noise)
+    K = _check_int("K", K, 1, 2**32 - 2)
+    R = _check_int("R", R, 1, 2**32 - 1)
+    seed = check_seed(seed)
+    obj_vals = obj.resolve(objective_params)
+    law_vals = law.resolve(noise_params)
+    d = obj.dimension(obj_vals)
+    coef, table, use_table, meth_vals = pack_schedules(meth, method_params, K)
+    if not (isinstance(avg_power, (int, float)) and math.isfinite(avg_power)):
+        raise InvalidParameter(f"avg_power must be a finite number, got {avg_power!r}")
+    if threads is None:
+        threads = default_threads()
+    threads = _check_int("threads", threads, 1, 1024)
+    steps = record_grid(K, record)
+
+    if x0 is None:
+        x0 = obj.x0(d, obj_vals)
+    try:
+        x0 = np.asarray(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidParameter("x0 must be a number or an array of numbers") from None
+    if x0.ndim == 0:
+        x0 = np.full(d, float(x0))
+    if x0.shape not in ((d,), (R, d)):
+        raise InvalidParameter(f"x0 must have shape ({d},) or ({R}, {d}) for this objective, got {x0.shape}")
+    if not np.all(np.isfinite(x0)):
+        raise InvalidParameter("x0 must be finite")
+
+    X = np.empty((R, d))
+    X[:] = x0
+    nsv = meth.state_vectors
+    M = np.zeros((R, d if nsv >= 1 else 0))
+    V = np.zeros((R, d if nsv >= 2 else 0))
+    XBAR = X.copy()
+    ACC = np.zeros((R, 6))
+    ACC[:, _ACC_MIN] = np.inf
+    DIV = np.full(R, -1, dtype=np.int64)
+    REC = np.full((len(steps), _N_METRICS, R), np.nan)
+    XREC = np.full((len(steps), R, d) if record_x else (0, 0, 0), np.nan)
+
+    obj_p = obj.pack(obj_vals)
+    law_p = law.pack(law_vals)
+    f_star = float(obj.f_star(d, obj_vals))
+    args_static = (obj.id, obj_p, f_star, meth.id, coef, table, use_table, law.id, law_p, np.uint64(seed))
+
+    # replicate blocks: a few per thread for load balance (diverging replicates stop early)
+    n_blocks = min(R, threads * 4) if threads > 1 else 1
+    bounds = np.linspace(0, R, n_blocks + 1).astype(np.int64)
+    # step blocks: many only when showing progress
+    n_step_blocks = min(K, 100) if progress else 1
+    k_bounds = np.unique(np.linspace(0, K, n_step_blocks + 1).astype(np.int64))
+
+    t0 = time.perf_counter()
+    bar = Progress(total=int(K) * R * d, desc=f"{meth.name} on {obj.name}", enabled=progress)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for k0, k1 in zip(k_bounds[:-1], k_bounds[1:]):
+            ptr0 = int(np.searchsorted(steps, k0))
+            jobs = [
+                pool.submit(
+                    _run_block, *args_static, int(r0), int(r1), int(k0), int(k1), K, steps, ptr0,
+                    float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x),
+                )  # fmt: skip
+                for r0, r1 in zip(bounds[:-1], bounds[1:])
+                if r1 > r0
+            ]
+            for j in jobs:
+                j.result()
+            bar.update(int(k1 - k0) * R * d)
+    bar.close()
+    wall = time.perf_counter() - t0
+
+    records = {name: REC[:, i, :] for i, name in enumerate(METRICS)}
+    config = {
+        "objective": obj.name,
+        "objective_params": obj_vals,
+        "method": meth.name,
+        "method_params": meth_vals,
+        "noise": law.name,
+        "noise_params": law_vals,
+        "K": K,
+        "R": R,
+        "seed": seed,
+        "dim": d,
+        "x0": x0.tolist(),
+        "avg_power": float(avg_power),
+        "record_steps": int(len(steps)),
+    }
+    return SimulationResult(
+        steps=steps,
+        records=records,
+        diverged=DIV >= 0,
+        diverged_step=DIV,
+        x=XREC if record_x else None,
+        config=config,
+        wall_time=wall,
+        final_x=X,
+    )

@@ -1,0 +1,176 @@
+"""Declared parameters, their valid ranges, and the registries built on them.
+
+Every objective, noise law and method declares its parameters as
+:class:`Param` objects.  Validation, defaults, ``--help`` text and the
+``--set key=value`` routing of the command line all come from these
+declarations, so adding a component is one registry entry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+
+class InvalidParameter(ValueError):
+    """A parameter is outside its valid range, or a name is unknown.
+
+    Raised before any compilation or simulation work starts.
+    """
+
+
+@dataclass(frozen=True)
+class Param:
+    """A scalar parameter with a documented valid interval.
+
+    Parameters
+    ----------
+    name : str
+        Name used in Python keyword arguments and in ``--set name=value``.
+    default : float or None
+        Value used when none is given; ``None`` means the parameter is required.
+    lo, hi : float
+        Bounds of the valid interval.
+    lo_open, hi_open : bool
+        Whether the corresponding bound is excluded.
+    integer : bool
+        Whether the value must be a whole number.
+    doc : str
+        One line for ``--help`` and docstrings.
+    """
+
+    name: str
+    default: float | None
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+    doc: str = ""
+
+    def range_text(self) -> str:
+        """The valid interval in mathematical notation, e.g. ``(0, 2]``."""
+        left = "(" if (self.lo_open or self.lo == -math.inf) else "["
+        right = ")" if (self.hi_open or self.hi == math.inf) else "]"
+        fmt = lambda v: ("-inf" if v < 0 else "inf") if math.isinf(v) else f"{v:g}"  # noqa: E731
+        kind = "integer in " if self.integer else ""
+        return f"{kind}{left}{fmt(self.lo)}, {fmt(self.hi)}{right}"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the valid interval (nan never does)."""
+        if not (value == value):  # nan
+            return False
+        if self.integer and value != math.floor(value):
+            return False
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return bool(above and below)
+
+    def validate(self, value: Any, owner: str) -> float:
+        """Return ``value`` as a float, or raise :class:`InvalidParameter`."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameter(
+                f"{owner}: parameter {self.name!r} must be a number in {self.range_text()}, got {value!r}"
+            ) from None
+        if not self.contains(v):
+            raise InvalidParameter(
+                f"{owner}: parameter {self.name!r} must be in {self.range_text()}, got {value!r}"
+            )
+        return v
+
+    def describe(self) -> str:
+        """``name=default in range: doc`` for help listings."""
+        d = "required" if self.default is None else f"{self.default:g}"
+        return f"{self.name}={d} in {self.range_text()}" + (f": {self.doc}" if self.doc else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Component:
+    """A named, registered building block (objective, noise law or method).
+
+    Attributes
+    ----------
+    name : str
+        Registry key: lower case with underscores.
+    id : int
+        Integer the compiled kernels dispatch on.
+    params : tuple of Param
+        Declared parameters, in the order the kernels read them.
+    doc : str
+        One paragraph for ``--help``.
+    """
+
+    name: str
+    id: int
+    params: tuple[Param, ...] = ()
+    doc: str = ""
+    kind: str = field(default="component", repr=False)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def resolve(self, given: dict[str, Any] | None = None) -> dict[str, float]:
+        """Validate ``given`` against the declaration and fill in defaults.
+
+        Raises
+        ------
+        InvalidParameter
+            On an unknown name, a missing required value, or a value outside
+            its range; the message names the parameter and its valid range.
+        """
+        given = dict(given or {})
+        owner = f"{self.kind} {self.name!r}"
+        unknown = sorted(set(given) - set(self.param_names))
+        if unknown:
+            valid = ", ".join(self.param_names) or "none"
+            raise InvalidParameter(f"{owner}: unknown parameter(s) {', '.join(map(repr, unknown))}; valid: {valid}")
+        out = {}
+        for p in self.params:
+            if p.name in given:
+                out[p.name] = p.validate(given[p.name], owner)
+            elif p.default is None:
+                raise InvalidParameter(f"{owner}: parameter {p.name!r} is required ({p.range_text()})")
+            else:
+                out[p.name] = float(p.default)
+        return out
+
+    def pack(self, values: dict[str, float]) -> np.ndarray:
+        """Resolved values as the float64 vector the kernels read."""
+        return np.array([values[p.name] for p in self.params], dtype=np.float64)
+
+    def help_text(self) -> str:
+        lines = [f"  {self.name}: {self.doc}"]
+        lines += [f"      {p.describe()}" for p in self.params]
+        return "\n".join(lines)
+
+
+class Registry(dict):
+    """Name -> component mapping with a helpful error for unknown names."""
+
+    def __init__(self, kind: str, items: Iterable[Component]):
+        super().__init__()
+        self.kind = kind
+        for item in items:
+            if item.name in self:
+                raise RuntimeError(f"duplicate {kind} name {item.name!r}")
+            self[item.name] = item
+        ids = [c.id for c in self.values()]
+        if len(set(ids)) != len(ids):
+            raise RuntimeError(f"duplicate {kind} ids: {ids}")
+
+    def get_component(self, name: Any) -> Component:
+        """The component called ``name``; raises :class:`InvalidParameter` listing valid names."""
+        if isinstance(name, Component):
+            return name
+        if name not in self:
+            raise InvalidParameter(f"unknown {self.kind} {name!r}; valid: {', '.join(sorted(self))}")
+        return self[name]
+
+    def help_text(self) -> str:
+        return "\n".join(self[n].help_text() for n in sorted(self))

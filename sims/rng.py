@@ -1,0 +1,85 @@
+"""Counter-based random numbers: Philox4x32-10 (Salmon et al., SC 2011).
+
+A random value is a pure function of ``(seed, replicate, step, coordinate,
+lane)``: the counter is ``(coordinate, lane, step, replicate)`` and the key is
+the 64-bit seed.  Hence
+
+* results do not depend on how replicates are split across threads;
+* every method run with the same seed sees the same noise realisation
+  (common random numbers);
+* no generator state is carried between steps.
+
+``lane`` separates independent draws needed for one (step, coordinate), e.g.
+the attempts of a rejection sampler or the radial part of an isotropic vector.
+One Philox call yields four 32-bit words, i.e. two uniform doubles with 53
+random bits each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import jit
+
+_M0 = np.uint64(0xD2511F53)
+_M1 = np.uint64(0xCD9E8D57)
+_W0 = np.uint64(0x9E3779B9)
+_W1 = np.uint64(0xBB67AE85)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_SHIFT21 = np.uint64(21)
+_SHIFT11 = np.uint64(11)
+_TWO_M53 = 2.0**-53
+
+
+@jit
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32 with 10 rounds on 32-bit words held in uint64 values.
+
+    Returns the four output words (each < 2**32) as uint64.
+    """
+    c0 = np.uint64(c0) & _MASK32
+    c1 = np.uint64(c1) & _MASK32
+    c2 = np.uint64(c2) & _MASK32
+    c3 = np.uint64(c3) & _MASK32
+    k0 = np.uint64(k0) & _MASK32
+    k1 = np.uint64(k1) & _MASK32
+    for _ in range(10):
+        p0 = _M0 * c0
+        p1 = _M1 * c2
+        hi0 = p0 >> _SHIFT32
+        lo0 = p0 & _MASK32
+        hi1 = p1 >> _SHIFT32
+        lo1 = p1 & _MASK32
+        c0 = hi1 ^ c1 ^ k0
+        c1 = lo1
+        c2 = hi0 ^ c3 ^ k1
+        c3 = lo0
+        k0 = (k0 + _W0) & _MASK32
+        k1 = (k1 + _W1) & _MASK32
+    return c0, c1, c2, c3
+
+
+@jit
+def uniform_pair(seed, replicate, step, coord, lane):
+    """Two independent uniforms on the open interval (0, 1).
+
+    Each has 53 random bits: ``u = (m + 1/2) * 2**-53`` with ``m`` a 53-bit
+    integer, so 0 and 1 are never returned (safe for ``log(u)``).
+    """
+    s = np.uint64(seed)
+    w0, w1, w2, w3 = philox4x32(coord, lane, step, replicate, s & _MASK32, s >> _SHIFT32)
+    m1 = (w0 << _SHIFT21) | (w1 >> _SHIFT11)
+    m2 = (w2 << _SHIFT21) | (w3 >> _SHIFT11)
+    return (np.float64(m1) + 0.5) * _TWO_M53, (np.float64(m2) + 0.5) * _TWO_M53
+
+
+def check_seed(seed) -> int:
+    """Validate a seed: an integer in [0, 2**64)."""
+    from .params import InvalidParameter
+
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise InvalidParameter(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    if not 0 <= int(seed) < 2**64:
+        raise InvalidParameter(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    return int(seed)

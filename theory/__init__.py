@@ -1,0 +1,1 @@
+"""Symbolic mathematics of gradient clipping (sympy): smoothness, clipping, stable laws, theorems."""
