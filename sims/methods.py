@@ -102,6 +102,15 @@ METHODS = Registry(
             state_vectors=2,
             doc="Adam (Kingma-Ba) with bias correction; never counted as clipped",
         ),
+        Method(
+            name="l0l1_gd",
+            id=9,
+            params=(
+                _p("L0", 1.0, lo_open=False, doc="smoothness constant L0 of the step"),
+                _p("L1", 1.0, doc="smoothness constant L1 of the step"),
+            ),
+            doc="Vankov et al. 2024 step: x <- x - eta* g, eta* = ln(1 + L1|g|/(L0 + L1|g|))/(L1|g|); clipped when L1|g| > L0",
+        ),
     ],
 )
 
@@ -209,4 +218,16 @@ def method_step(method_id, k, h, x, g, m, v):
             v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
             x[i] -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
         return 0.0
+    if method_id == 9:  # l0l1_gd
+        L0, L1 = h[0], h[1]
+        gn = _norm(g)
+        s = L1 * gn
+        if s > 0.0:
+            eta = math.log1p(s / (L0 + s)) / s
+        elif L0 > 0.0:
+            eta = 1.0 / L0  # the limit of eta* as |g| -> 0
+        else:
+            eta = 0.0
+        _axpy(eta, g, x)
+        return 1.0 if s > L0 else 0.0
     return math.nan
