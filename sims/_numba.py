@@ -1,6 +1,6 @@
 """The one place where numba options are set.
 
-Every compiled kernel in :mod:`sims` is decorated with :data:`jit` (serial,
+Every compiled kernel in :mod:`sims` is decorated with :func:`jit` (serial,
 GIL-free, cached on disk).  Parallelism over replicates is done by Python
 threads calling these ``nogil`` kernels on disjoint blocks of replicates, so no
 kernel uses ``parallel=True``: that keeps the on-disk cache safe (numba
@@ -13,19 +13,53 @@ Why these flags
   depends on them.
 * ``error_model="numpy"``: a division by zero yields inf/nan (recorded as
   divergence) instead of raising inside the kernel.
-* ``cache``: on by default; set ``SANDBOX_NUMBA_CACHE=0`` to disable.  The
-  cache directory follows numba's ``NUMBA_CACHE_DIR`` when it is set.
+* ``cache``: numba invalidates a cached kernel only when *its own* source
+  file changes, not when a kernel it calls (in another file) changes, so a
+  stale engine could silently run an old method.  We therefore cache into a
+  directory named after a digest of every source file of the package: any
+  edit gives a fresh cache.  The base directory is ``SANDBOX_NUMBA_CACHE_DIR``
+  (default ``~/.cache/clipping-sandbox/numba``); ``SANDBOX_NUMBA_CACHE=0``
+  disables caching.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 import numba
+import numba.core.config
 
 CACHE = os.environ.get("SANDBOX_NUMBA_CACHE", "1") != "0"
 
 JIT_OPTIONS = dict(nogil=True, cache=CACHE, error_model="numpy", fastmath=False)
 
-jit = numba.njit(**JIT_OPTIONS)
-"""Decorator for every compiled kernel of the project."""
+
+def _source_digest() -> str:
+    h = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_BASE = os.environ.get("SANDBOX_NUMBA_CACHE_DIR") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "clipping-sandbox", "numba"
+)
+CACHE_DIR = os.path.join(_BASE, _source_digest())
+
+
+def jit(func):
+    """Compile ``func`` with the project's options, caching under :data:`CACHE_DIR`.
+
+    numba reads its cache directory when a function is decorated, so it is
+    set only for the duration of the decoration and other libraries'
+    caches are left alone.
+    """
+    saved = numba.core.config.CACHE_DIR
+    numba.core.config.CACHE_DIR = CACHE_DIR
+    try:
+        return numba.njit(**JIT_OPTIONS)(func)
+    finally:
+        numba.core.config.CACHE_DIR = saved
