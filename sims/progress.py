@@ -9,13 +9,14 @@ import time
 class Progress:
     """Throttled one-line progress display: fraction done, rate, time left.
 
-    Disabled bars cost nothing; output is redrawn at most every 0.2 s.
+    Disabled bars cost nothing; output is redrawn at most every 0.2 s, and only
+    when standard error is a terminal (logs stay clean).
     """
 
     def __init__(self, total: int, desc: str = "", enabled: bool = True, unit: str = "coord-steps"):
         self.total = max(int(total), 1)
         self.desc = desc
-        self.enabled = enabled
+        self.enabled = enabled and sys.stderr.isatty()
         self.unit = unit
         self.done = 0
         self.t0 = time.perf_counter()
@@ -39,7 +40,7 @@ class Progress:
 
     def close(self) -> None:
         if self.enabled:
-            self._last = 0.0
+            self._last = 0.0  # force a final redraw
             self.update(0)
             sys.stderr.write("\n")
             sys.stderr.flush()
