@@ -1,0 +1,4 @@
+"""Verification: theorems of :mod:`theory` checked against simulations of :mod:`sims`.
+
+``theory`` never imports ``sims``; this package joins them.
+"""

@@ -1,0 +1,112 @@
+"""The compliance statistics: coverage and error rates checked by simulation.
+
+Each test draws from distributions whose answer is known and checks the
+procedure's stated guarantee.  Every Monte-Carlo check uses a tolerance of
+at least 4 binomial standard errors (false-alarm probability < 1e-4 each).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from checks.stats import hill_tail_index, loglog_slope, markov_test, mean_ci, quantile_ci
+
+
+def _binomial_slack(p, n, z=4.0):
+    return z * math.sqrt(p * (1 - p) / n)
+
+
+def test_markov_test_false_alarm_rate_at_the_extremal_law():
+    # Markov's inequality is tight for the two-point law P(X = B/delta) = delta.
+    # Put the mass just above the threshold with probability delta*(1-1e-3): E X < B,
+    # so every rejection is a false alarm; their rate must stay below the stated level.
+    rng = np.random.default_rng(1)
+    B, delta, fa, n, trials = 1.0, 0.1, 0.05, 200, 4000
+    p = delta * (1 - 1e-3)
+    value = B / delta * (1 + 1e-6)
+    assert p * value < B
+    rejections = 0
+    for _ in range(trials):
+        x = np.where(rng.random(n) < p, value, 0.0)
+        rejections += markov_test(x, B, delta=delta, false_alarm=fa).violates
+    assert rejections / trials <= fa + _binomial_slack(fa, trials)
+
+
+def test_markov_test_detects_a_violated_bound():
+    rng = np.random.default_rng(2)
+    x = rng.exponential(10.0, size=400)  # E X = 10
+    res = markov_test(x, bound=1.0, delta=0.1, false_alarm=1e-3)
+    assert res.violates and res.exceedances > 100
+    assert not markov_test(x, bound=10.0, delta=0.1, false_alarm=1e-3).violates
+
+
+def test_markov_test_counts_divergence_as_exceedance():
+    x = np.zeros(50)
+    x[:20] = np.inf
+    res = markov_test(x, bound=1.0, delta=0.1)
+    assert res.exceedances == 20 and res.violates
+
+
+@pytest.mark.parametrize("bad", [dict(bound=0.0), dict(bound=1.0, delta=1.0), dict(bound=1.0, false_alarm=0.0)])
+def test_markov_test_rejects_bad_arguments(bad):
+    with pytest.raises(ValueError):
+        markov_test(np.ones(5), **bad)
+
+
+def test_quantile_ci_coverage_is_at_least_nominal():
+    rng = np.random.default_rng(3)
+    q, trials, n = 0.9, 2000, 60
+    truth = -math.log(1 - q)  # Exp(1) quantile
+    covered = 0
+    for _ in range(trials):
+        _, lo, hi = quantile_ci(rng.exponential(size=n), q, confidence=0.9)
+        covered += lo <= truth <= hi
+    assert covered / trials >= 0.9 - _binomial_slack(0.9, trials)
+
+
+def test_quantile_ci_treats_nan_as_infinite():
+    x = np.array([1.0, 2.0, np.nan, np.nan, np.nan])
+    est, lo, hi = quantile_ci(x, 0.9)
+    assert est == math.inf and hi == math.inf
+
+
+def test_mean_ci_coverage_and_heavy_tail_flag():
+    rng = np.random.default_rng(4)
+    trials, covered = 1000, 0
+    for _ in range(trials):
+        covered += (e := mean_ci(rng.normal(3.0, 2.0, size=50))).lower <= 3.0 <= e.upper
+    assert covered / trials >= 0.95 - _binomial_slack(0.95, trials)
+    assert e.finite_mean_plausible
+    # |Cauchy| has no mean: the Hill estimate of its tail index is ~1, flagged
+    cauchy = np.abs(rng.standard_cauchy(20000))
+    assert not mean_ci(cauchy**2).finite_mean_plausible
+    assert not mean_ci(np.array([1.0, np.inf])).finite_mean_plausible
+
+
+@pytest.mark.parametrize("index", [0.8, 1.5, 3.0])
+def test_hill_estimator_recovers_pareto_index(index):
+    rng = np.random.default_rng(5)
+    x = rng.pareto(index, size=200_000) + 1.0  # P(X > x) = x^-index
+    k = 2000  # relative standard error of Hill ~ 1/sqrt(k) = 2.2 %
+    assert hill_tail_index(x, k) == pytest.approx(index, rel=4 / math.sqrt(k))
+
+
+def test_loglog_slope_recovers_the_exponent_and_rejects_a_wrong_one():
+    rng = np.random.default_rng(6)
+    Ks = [100, 300, 1000, 3000, 10000]
+    samples = [K**-0.5 * rng.exponential(size=300) for K in Ks]
+    fit = loglog_slope(Ks, samples, "mean", n_boot=500, seed=1)
+    assert fit.lower <= -0.5 <= fit.upper
+    assert fit.upper < -0.4 and fit.lower > -0.6
+    med = loglog_slope(Ks, samples, "median", n_boot=500, seed=1)
+    assert med.lower <= -0.5 <= med.upper
+    # reproducible
+    assert loglog_slope(Ks, samples, "mean", n_boot=500, seed=1) == fit
+
+
+def test_loglog_slope_bad_arguments():
+    with pytest.raises(ValueError):
+        loglog_slope([10], [np.ones(3)])
+    with pytest.raises(ValueError):
+        loglog_slope([10, 20], [np.ones(3), np.ones(3)], statistic="mode")
