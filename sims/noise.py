@@ -1,18 +1,53 @@
 """Noise laws injected into the gradient: ``g = grad f(x) + xi``.
 
-Each law is one :class:`NoiseLaw` registry entry plus one compiled sampler.
-All samplers draw from the counter-based generator of :mod:`sims.rng`, so a
-draw is a pure function of ``(seed, replicate, step, coordinate)``.
+Each law is one :class:`NoiseLaw` registry entry plus one branch of the
+compiled dispatcher :func:`fill_noise`.  All samplers draw from the
+counter-based generator of :mod:`sims.rng`, so a draw is a pure function of
+``(seed, replicate, step, coordinate[, lane])``: identical for every thread
+count and for every method run with the same seed.
 
 Conventions (``../shared/reference/theory.md`` section 7)
 ---------------------------------------------------------
+Every law's scale parameter is called ``scale`` (except ``bounded``, whose
+``radius`` is an almost-sure bound); a tail or stability index is ``alpha``.
+Closed-form moments of every law are in :mod:`theory.stable`.
+
+* ``none``: no noise.
+* ``gaussian``: i.i.d. ``N(0, scale^2)`` coordinates (``scale`` is the
+  standard deviation, unlike ``stable`` at alpha = 2).
 * ``stable``: i.i.d. coordinates ``S(alpha, beta, scale)`` in the S1
   parameterisation (scipy's default): characteristic function
   ``exp(-scale^alpha |t|^alpha (1 - i beta sign(t) tan(pi alpha / 2)))`` for
-  alpha != 1.  ``alpha = 2`` is ``N(0, 2 scale^2)``; ``alpha = 1, beta = 0`` is
+  alpha != 1 and ``exp(-scale |t| (1 + i beta (2/pi) sign(t) log|t|))`` for
+  alpha = 1.  ``alpha = 2`` is ``N(0, 2 scale^2)``; ``alpha = 1, beta = 0`` is
   Cauchy with scale ``scale``.  For alpha > 1 the mean is 0 for every beta.
-* ``gaussian``: i.i.d. ``N(0, scale^2)`` coordinates (``scale`` is the
-  standard deviation, unlike ``stable`` at alpha = 2).
+* ``stable_isotropic``: the sub-Gaussian (rotation-invariant) alpha-stable
+  vector ``X = sqrt(A) G`` with ``A ~ S(alpha/2, 1, cos(pi alpha/4)^(2/alpha))``
+  positive (Laplace transform ``exp(-lambda^(alpha/2))``) and
+  ``G ~ N(0, 2 scale^2 I)``.  Its characteristic function is
+  ``exp(-scale^alpha |t|^alpha)``, so every unit projection is
+  ``S(alpha, 0, scale)``; ``alpha = 2`` is exactly ``N(0, 2 scale^2 I)``.
+  i.i.d. ``stable`` coordinates are *not* isotropic (mass on the axes).
+* ``student_t``: i.i.d. ``scale * T`` with ``T`` Student-t with ``df``
+  degrees of freedom (Bailey's polar method, exact).
+* ``pareto``: i.i.d. centred Lomax ``scale (U^(-1/alpha) - 1) - scale/(alpha - 1)``:
+  one-sided heavy tail ``P(X > x) ~ (x/scale)^(-alpha)``, mean 0, infinite
+  variance for alpha <= 2.
+* ``log_tail``: i.i.d. symmetric with ``P(|X| > scale x) = x^(-alpha) / (1 + ln x)^2``
+  for x >= 1 (and 1 for x < 1): ``E|X|^alpha = scale^alpha (1 + alpha)`` is
+  finite while every higher moment is infinite -- the law with a bounded
+  alpha-moment "at its own index" (theory.md sections 7 and 9.3).
+* ``bounded``: uniform in the ball of radius ``radius`` (uniform on
+  ``[-radius, radius]`` when d = 1), so ``||xi|| <= radius`` almost surely
+  (ICLR20 Theorem 7's assumption); in floating point up to a few ulps, which
+  needs ``U^(1/d)`` within a few ulps of 1 (probability ~1e-16 per draw).
+
+Random-number lanes
+-------------------
+Laws with one random number per coordinate use lane 0 of that coordinate.
+``stable_isotropic`` and ``bounded`` draw their one radial variable from
+coordinate 0, lane 1; ``student_t`` uses lane j for its j-th rejection
+attempt, so rejection stays counter-based.
 """
 
 from __future__ import annotations
@@ -28,6 +63,7 @@ from .rng import check_seed, uniform_pair
 
 _PI = math.pi
 _HALF_PI = 0.5 * math.pi
+_SQRT2 = math.sqrt(2.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +95,38 @@ LAWS = Registry(
             id=2,
             params=(_ALPHA, _BETA, _SCALE),
             doc="i.i.d. alpha-stable S(alpha, beta, scale) coordinates, S1 parameterisation (alpha=2: N(0, 2 scale^2))",
+        ),
+        NoiseLaw(
+            name="stable_isotropic",
+            id=3,
+            params=(_ALPHA, _SCALE),
+            isotropic=True,
+            doc="isotropic (sub-Gaussian) alpha-stable vector: every unit projection is S(alpha, 0, scale) (alpha=2: N(0, 2 scale^2 I))",
+        ),
+        NoiseLaw(
+            name="student_t",
+            id=4,
+            params=(Param("df", 3.0, 0.0, math.inf, lo_open=True, doc="degrees of freedom nu"), _SCALE),
+            doc="i.i.d. scale * Student-t(df) coordinates: E|xi_i|^p < inf iff p < df",
+        ),
+        NoiseLaw(
+            name="pareto",
+            id=5,
+            params=(Param("alpha", 1.5, 1.0, math.inf, lo_open=True, doc="tail index: P(X > x) ~ x^-alpha"), _SCALE),
+            doc="i.i.d. centred Lomax scale (U^(-1/alpha) - 1) - scale/(alpha-1): one-sided tail, mean 0",
+        ),
+        NoiseLaw(
+            name="log_tail",
+            id=6,
+            params=(Param("alpha", 1.5, 1.0, 2.0, lo_open=True, doc="moment index: E|X|^alpha finite, higher ones not"), _SCALE),
+            doc="i.i.d. symmetric, P(|X| > scale x) = x^-alpha/(1 + ln x)^2 for x >= 1: E|X|^alpha = scale^alpha (1 + alpha)",
+        ),
+        NoiseLaw(
+            name="bounded",
+            id=7,
+            params=(Param("radius", 1.0, 0.0, math.inf, lo_open=True, doc="almost-sure bound on ||xi||"),),
+            isotropic=True,
+            doc="uniform in the ball of radius `radius` (d = 1: uniform on [-radius, radius])",
         ),
     ],
 )
@@ -104,23 +172,92 @@ def normal_from_uniforms(u1, u2):
 
 
 @jit
+def log_tail_log_radius(v, alpha):
+    """``y = ln x`` solving ``x^-alpha / (1 + ln x)^2 = v`` for ``v`` in (0, 1].
+
+    Inversion of the ``log_tail`` survival function: ``y >= 0`` is the root of
+    the increasing concave ``g(y) = alpha y + 2 log(1 + y) - L``,
+    ``L = -log v``.  Newton's method started left of the root
+    (``y0 = L/(alpha+2)``, where ``g <= 0`` because ``log(1+y) <= y``)
+    increases monotonically to the root without overshooting (concavity), so
+    it needs no bracketing; it stops once the step is below ~4 ulp of ``y``.
+    Relative accuracy of ``x = e^y`` is better than 1e-14 for v >= 2^-54 (tested against mpmath).
+    """
+    big_l = -math.log(v)
+    y = big_l / (alpha + 2.0)
+    for _ in range(50):
+        step = (alpha * y + 2.0 * math.log1p(y) - big_l) / (alpha + 2.0 / (1.0 + y))
+        y -= step
+        if abs(step) <= 1e-15 * y:
+            break
+    return y
+
+
+@jit
 def fill_noise(law_id, p, seed, replicate, step, out):
     """Write the noise vector of ``(seed, replicate, step)`` into ``out``.
 
-    ``p`` holds the law's parameters in declaration order.
+    ``p`` holds the law's parameters in declaration order (see ``LAWS``).
     """
     d = out.shape[0]
-    if law_id == 0:
+    if law_id == 0:  # none
         for i in range(d):
             out[i] = 0.0
-    elif law_id == 1:
+    elif law_id == 1:  # gaussian
         for i in range(d):
             u1, u2 = uniform_pair(seed, replicate, step, i, 0)
             out[i] = p[0] * normal_from_uniforms(u1, u2)
-    elif law_id == 2:
+    elif law_id == 2:  # stable
         for i in range(d):
             u1, u2 = uniform_pair(seed, replicate, step, i, 0)
             out[i] = stable_from_uniforms(u1, u2, p[0], p[1], p[2])
+    elif law_id == 3:  # stable_isotropic: sqrt(A) * N(0, 2 scale^2 I)
+        alpha = p[0]
+        amplitude = _SQRT2 * p[1]
+        if alpha != 2.0:  # at alpha = 2 the mixing variable A is exactly 1
+            u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
+            half = 0.5 * alpha
+            mixing = stable_from_uniforms(u1, u2, half, 1.0, math.cos(0.5 * _HALF_PI * alpha) ** (1.0 / half))
+            amplitude *= math.sqrt(mixing)
+        for i in range(d):
+            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+            out[i] = amplitude * normal_from_uniforms(u1, u2)
+    elif law_id == 4:  # student_t, Bailey (1994) polar method; lane = attempt number
+        df = p[0]
+        for i in range(d):
+            lane = 0
+            u1, u2 = uniform_pair(seed, replicate, step, i, lane)
+            a = 2.0 * u1 - 1.0
+            w = a * a + (2.0 * u2 - 1.0) ** 2
+            while w > 1.0:  # accepted with probability pi/4
+                lane += 1
+                u1, u2 = uniform_pair(seed, replicate, step, i, lane)
+                a = 2.0 * u1 - 1.0
+                w = a * a + (2.0 * u2 - 1.0) ** 2
+            # T = a sqrt(df (w^(-2/df) - 1) / w); expm1 keeps accuracy for large df
+            out[i] = p[1] * a * math.sqrt(df * math.expm1(-2.0 * math.log(w) / df) / w)
+    elif law_id == 5:  # pareto (centred Lomax), inversion
+        alpha = p[0]
+        scale = p[1]
+        for i in range(d):
+            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+            out[i] = scale * (math.expm1(-math.log(u1) / alpha) - 1.0 / (alpha - 1.0))
+    elif law_id == 6:  # log_tail: |X| by inversion of the survival function, sign from u2
+        for i in range(d):
+            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+            out[i] = math.copysign(p[1] * math.exp(log_tail_log_radius(u1, p[0])), u2 - 0.5)
+    elif law_id == 7:  # bounded: uniform direction times radius * U^(1/d)
+        sum_sq = 0.0
+        for i in range(d):
+            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+            z = normal_from_uniforms(u1, u2)
+            out[i] = z
+            sum_sq += z * z
+        u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
+        # ||xi|| = radius * U^(1/d) < radius, up to a few ulps of rounding in the normalisation
+        factor = p[0] * u1 ** (1.0 / d) / math.sqrt(sum_sq)
+        for i in range(d):
+            out[i] *= factor
 
 
 @jit
@@ -132,8 +269,27 @@ def _sample_block(law_id, p, seed, replicate, n, out):
 # ----------------------------------------------------------------------------- public
 
 
-def resolve_law(law, dim: int = 1, **params) -> tuple[NoiseLaw, dict[str, float]]:
-    """Look up a law and validate its parameters (no compilation happens here)."""
+def resolve_law(law, **params) -> tuple[NoiseLaw, dict[str, float]]:
+    """Look up a law and validate its parameters (no compilation happens here).
+
+    Parameters
+    ----------
+    law : str or NoiseLaw
+        Registry name, e.g. ``"stable"``.
+    **params
+        The law's parameters; defaults fill the ones not given.
+
+    Returns
+    -------
+    (NoiseLaw, dict)
+        The registry entry and the resolved parameter values.
+
+    Raises
+    ------
+    InvalidParameter
+        For an unknown law (the message lists the valid names) or a parameter
+        outside its range (the message names it and its range).
+    """
     comp = LAWS.get_component(law)
     return comp, comp.resolve(params)
 
@@ -155,8 +311,10 @@ def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: i
     replicate : int
         Which replicate's noise stream to return (default 0).
     dim : int, optional
-        Dimension of each draw.  ``None`` returns a 1-D array of scalar draws
-        for i.i.d. laws; isotropic laws always return shape ``(n, dim)``.
+        Dimension d of each draw.  ``None`` means d = 1 and returns a 1-D
+        array of scalar draws for i.i.d. laws.  Isotropic (vector) laws
+        always return shape ``(n, d)``, also for ``dim=None`` (then
+        ``(n, 1)``), so code taking norms along axis 1 needs no special case.
     **params
         The law's parameters (see its registry entry); defaults are used for
         the ones not given.
@@ -164,13 +322,13 @@ def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: i
     Returns
     -------
     numpy.ndarray
-        float64 array of shape ``(n,)`` or ``(n, dim)``.
+        float64 array of shape ``(n,)`` or ``(n, d)``.
 
     Raises
     ------
     InvalidParameter
         For an unknown law, an out-of-range parameter, ``n < 1`` or
-        ``dim < 1``; raised before any work starts.
+        ``dim < 1``; raised before any compilation or sampling.
     """
     comp, values = resolve_law(law, **params)
     seed = check_seed(seed)

@@ -11,7 +11,7 @@ the 64-bit seed.  Hence
 
 ``lane`` separates independent draws needed for one (step, coordinate), e.g.
 the attempts of a rejection sampler or the radial part of an isotropic vector.
-One Philox call yields four 32-bit words, i.e. two uniform doubles with 53
+One Philox call yields four 32-bit words, i.e. two uniform doubles with 52
 random bits each.
 """
 
@@ -27,9 +27,9 @@ _W0 = np.uint64(0x9E3779B9)
 _W1 = np.uint64(0xBB67AE85)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
-_SHIFT21 = np.uint64(21)
-_SHIFT11 = np.uint64(11)
-_TWO_M53 = 2.0**-53
+_SHIFT20 = np.uint64(20)
+_SHIFT12 = np.uint64(12)
+_TWO_M52 = 2.0**-52
 
 
 @jit
@@ -64,14 +64,17 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
 def uniform_pair(seed, replicate, step, coord, lane):
     """Two independent uniforms on the open interval (0, 1).
 
-    Each has 53 random bits: ``u = (m + 1/2) * 2**-53`` with ``m`` a 53-bit
-    integer, so 0 and 1 are never returned (safe for ``log(u)``).
+    Each has 52 random bits: ``u = (m + 1/2) * 2**-52`` with ``m`` a 52-bit
+    integer.  ``m + 1/2`` needs 53 significant bits, so it is exact in
+    float64 and ``u`` lies in [2**-53, 1 - 2**-53]: 0 and 1 are never returned
+    (safe for ``log(u)`` and ``log(1 - u)``).  (With 53-bit ``m`` the sum would
+    round to 2**53 for the largest ``m`` and return exactly 1.0.)
     """
     s = np.uint64(seed)
     w0, w1, w2, w3 = philox4x32(coord, lane, step, replicate, s & _MASK32, s >> _SHIFT32)
-    m1 = (w0 << _SHIFT21) | (w1 >> _SHIFT11)
-    m2 = (w2 << _SHIFT21) | (w3 >> _SHIFT11)
-    return (np.float64(m1) + 0.5) * _TWO_M53, (np.float64(m2) + 0.5) * _TWO_M53
+    m1 = (w0 << _SHIFT20) | (w1 >> _SHIFT12)
+    m2 = (w2 << _SHIFT20) | (w3 >> _SHIFT12)
+    return (np.float64(m1) + 0.5) * _TWO_M52, (np.float64(m2) + 0.5) * _TWO_M52
 
 
 def check_seed(seed) -> int:
