@@ -29,7 +29,8 @@ local_smoothness   ||grad f(x_k + s/2) - grad f(x_k)|| / (||s||/2), s = x_{k+1} 
 ================== ============================================================
 
 A replicate *diverges* at the first step where f(x_k) or ||grad f(x_k)|| is not
-finite (overflow, inf, nan).  From then on its records are nan and it stops;
+finite (overflow, inf, nan; the norm is computed as the square root of the sum
+of squares, so a gradient above ~1e154 counts as overflowed).  From then on its records are nan and it stops;
 ``diverged`` and ``diverged_step`` say so.  Divergence is recorded, never raised.
 """
 
@@ -186,7 +187,7 @@ def record_grid(K: int, record: Any = "geometric") -> np.ndarray:
         Horizon.
     record : {"geometric", "all"}, int, or array_like
         ``"all"``: every step 0..K.  ``"geometric"``: about 20 points per
-        decade (all steps up to 20).  An int n: about n geometrically spaced
+        decade (every step when K <= 20).  An int n: about n geometrically spaced
         steps.  An array: exactly those steps (plus 0 and K).
     """
     if isinstance(record, str):
@@ -276,7 +277,7 @@ class SimulationResult:
 
     def quantiles(self, metric: str, q=(0.1, 0.5, 0.9), step: int | None = None) -> np.ndarray:
         """Quantiles over replicates (diverged replicates count as +inf)."""
-        return np.quantile(self.values(metric, step), q)
+        return quantiles_with_inf(self.values(metric, step), q)
 
     def mean(self, metric: str, step: int | None = None) -> float:
         """Mean over replicates; +inf if any replicate diverged by then."""
@@ -293,6 +294,26 @@ class SimulationResult:
             "n_diverged": self.n_diverged,
             "wall_time_s": self.wall_time,
         }
+
+
+def quantiles_with_inf(values: np.ndarray, q) -> np.ndarray:
+    """Linear-interpolation quantiles (NumPy's default) where +inf values are allowed.
+
+    ``np.quantile`` computes ``a + (b - a) t``, which is nan when ``b = inf``
+    even for ``t = 0``; here a quantile is +inf exactly when interpolation puts
+    positive weight on an infinite order statistic.
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    q = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    pos = q * (x.size - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, x.size - 1)
+    t = pos - lo
+    out = np.empty(q.size)
+    for j in range(q.size):
+        a, b = x[lo[j]], x[hi[j]]
+        out[j] = a if t[j] == 0.0 else (math.inf if math.isinf(b) else a + (b - a) * t[j])
+    return out
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:

@@ -43,7 +43,9 @@ def _p(name, default, lo=0.0, hi=_INF, lo_open=True, hi_open=False, doc=""):
 LR = _p("lr", 0.01, doc="step size eta")
 THRESHOLD = _p("threshold", 1.0, doc="clipping threshold gamma (tau)")
 MOMENTUM = _p("momentum", 0.9, 0.0, 1.0, lo_open=False, hi_open=True, doc="EMA factor beta1 of the momentum")
-MOMENT_DECAY = _p("moment_decay", 0.99, 0.0, 1.0, lo_open=False, hi_open=True, doc="EMA factor beta2 of the moment estimate")
+# Bias correction 1 - beta^(k+1) (ACClip, Adam) is the total EMA weight only for a constant beta.
+CONSTANT_MOMENTUM = Param("momentum", 0.9, 0.0, 1.0, hi_open=True, constant=True, doc="EMA factor beta1 of the momentum (constant)")
+MOMENT_DECAY = Param("moment_decay", 0.99, 0.0, 1.0, hi_open=True, constant=True, doc="EMA factor beta2 of the moment estimate (constant)")
 EPS = _p("eps", 1e-8, doc="denominator safeguard")
 
 METHODS = Registry(
@@ -91,14 +93,14 @@ METHODS = Registry(
         Method(
             name="acclip",
             id=7,
-            params=(LR, MOMENTUM, MOMENT_DECAY, _p("moment_order", 1.0, 0.0, 2.0, doc="alpha of the |g|^alpha moment estimate (paper default 1)"), _p("eps", 1e-5)),
+            params=(LR, CONSTANT_MOMENTUM, MOMENT_DECAY, _p("moment_order", 1.0, 0.0, 2.0, doc="alpha of the |g|^alpha moment estimate (paper default 1)"), _p("eps", 1e-5)),
             state_vectors=2,
             doc="adaptive coordinate-wise clipping (NeurIPS20 ACClip), bias-corrected EMAs of g and |g|^alpha: x <- x - lr min{tau/(|m|+eps), 1} m",
         ),
         Method(
             name="adam",
             id=8,
-            params=(LR, MOMENTUM, _p("moment_decay", 0.999, 0.0, 1.0, lo_open=False, hi_open=True, doc="EMA factor beta2 of g^2"), EPS),
+            params=(LR, CONSTANT_MOMENTUM, Param("moment_decay", 0.999, 0.0, 1.0, hi_open=True, constant=True, doc="EMA factor beta2 of g^2 (constant)"), EPS),
             state_vectors=2,
             doc="Adam (Kingma-Ba) with bias correction; never counted as clipped",
         ),
@@ -163,7 +165,8 @@ def method_step(method_id, k, h, x, g, m, v):
         return 1.0 if gn > h[1] else 0.0
     if method_id == 3:  # normalized_sgd
         gn = _norm(g)
-        _axpy(h[0] / (gn + h[1]), g, x)
+        if gn > 0.0:  # g = 0 is a fixed point (lr/(0 + 0) * 0 would be nan)
+            _axpy(h[0] / (gn + h[1]), g, x)
         return 1.0 if gn > h[1] else 0.0
     if method_id == 4:  # normalized_sgd_momentum
         _ema(h[1], m, g)

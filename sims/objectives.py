@@ -5,11 +5,35 @@ Each :class:`Objective` carries its *defining* sympy expression
 implementation of that expression and is tested against it (value and
 gradient), against finite differences, and its ``f*`` against a numerical
 minimum.  The declared (L0, L1) pairs are certified by :mod:`theory`.
+
+Conventions
+-----------
+* (L0, L1)-smoothness is ICLR20's definition (Zhang, He, Sra, Jadbabaie, ICLR 2020;
+  theory.md section 2): ``||hess f(x)||_2 <= L0 + L1 ||grad f(x)||_2`` for all x,
+  with the spectral norm.  For the C^1 objective ``huber`` the relaxation
+  ``limsup_{y -> x} ||grad f(y) - grad f(x)|| / ||y - x|| <= L0 + L1 ||grad f(x)||``
+  is meant (``../shared/reference/theory.md`` section 2).
+* *Separable* objectives ``f(x) = sum_i phi(x_i)`` inherit every 1-D pair of
+  ``phi``: the Hessian is ``diag(phi''(x_i))``, so for the coordinate j where
+  ``|phi''|`` is largest, ``||hess f|| = |phi''(x_j)| <= L0 + L1 |phi'(x_j)|
+  <= L0 + L1 ||grad f||``.  Only non-separable objectives need a d-dimensional
+  argument.
+* Overflow: the exponential objectives return ``inf`` (value and gradient)
+  once the true value exceeds the float range, never an exception, also
+  with ``NUMBA_DISABLE_JIT=1`` (where ``math.exp`` would raise): the engine
+  records a non-finite value as divergence.
+
+The two hard instances of the fixed-step lower bound of ICLR20 Thm 4 are built
+here (the paper's hard function is not available to us, theory.md section 4):
+``exp_wall`` (a large fixed step diverges, see :func:`exp_wall_start`) and
+``huber`` (a small fixed step is slow, see :func:`huber_start`).  ``rosenbrock``
+is the counter-example that is *not* (L0, L1)-smooth.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,7 +41,7 @@ import numpy as np
 import sympy as sp
 
 from ._numba import jit
-from .params import Component, Param, Registry
+from .params import Component, InvalidParameter, Param, Registry
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,18 +80,199 @@ class Objective(Component):
         return self.sympy_expr(xs, values), xs
 
 
+def _positive(name: str, default: float, doc: str) -> Param:
+    # hi_open: Param.contains accepts inf for a closed upper bound of inf.
+    return Param(name, default, 0.0, math.inf, lo_open=True, hi_open=True, doc=doc)
+
+
 _DIM = Param("dim", 1, 1, 10**6, integer=True, doc="dimension d")
+_COND = Param("cond", 1.0, 1.0, math.inf, hi_open=True, doc="condition number: scales spread geometrically from the largest to largest/cond")
+_L0 = _positive("L0", 1.0, "smoothness constant L0 (curvature at the minimum)")
+_L1 = _positive("L1", 1.0, "smoothness constant L1 (growth rate of the wall)")
+_HUBER_SLOPE = _positive("slope", 1.0, "gradient norm s on the linear region")
+_HUBER_L = _positive("L", 1.0, "curvature of the quadratic core |x| <= slope/L")
+
+# exp(t) overflows exactly when t > _EXP_ARG_MAX (= 709.78...).
+_EXP_ARG_MAX = math.log(sys.float_info.max)
+
+
+def _geometric_spread(i, d, top, cond):
+    """``top * cond**(-i/(d-1))``: from ``top`` (i = 0) down to ``top/cond`` (i = d-1)."""
+    return top if d == 1 else top * cond ** (-i / (d - 1))
+
+
+_geometric_spread_jit = jit(_geometric_spread)
+
+
+def _separable(xs, term):
+    return sum(term(x) for x in xs)
+
+
+# ----------------------------------------------------------------------------- (L0, L1) pairs derived here
+#
+# quartic, f = a sum_i x_i^4.  1-D: f'' = 12 a x^2, |f'| = 4 a |x|^3.  With t = L1 |x|,
+#   16a/L1^2 + L1 * 4a|x|^3 - 12 a x^2 = (4a/L1^2)(t^3 - 3t^2 + 4) = (4a/L1^2)(t + 1)(t - 2)^2 >= 0,
+# equality at t = 2: (16a/L1^2, L1) is on the frontier for every L1 > 0.  Separable, so also in d dims.
+_QUARTIC_L1 = (0.5, 1.0, 2.0, 4.0)
+
+
+def _norm_quartic_l0(d: int, cond: float, l1: float) -> float:
+    """Smallest L0 this bound allows for ``f = ||Ax||^4`` with the given L1 (derived here).
+
+    With w = Ax, v = A w = A^2 x, s = ||w||, r = ||v||:  grad f = 4 s^2 v, hess f =
+    4 s^2 A^2 + 8 v v^T, so ||hess f|| <= 4 s^2 + 8 r^2 (a_max = 1) and ||grad f|| = 4 s^2 r, and
+    a_min s <= r <= a_max s, i.e. r in [s/cond, s] (r = s when d = 1).  The pair holds if
+    sup_{s, r} 4 s^2 + 8 r^2 - 4 L1 s^2 r <= L0.  The bracket is convex in r, so the sup over
+    r is at an end:  r = s gives 12 s^2 - 4 L1 s^3 <= 16/L1^2 (the quartic, at s = 2/L1);
+    r = s/cond gives alpha s^2 - beta s^3 with alpha = 4 + 8/cond^2, beta = 4 L1/cond, whose
+    maximum (at s = 2 alpha/(3 beta)) is 4 alpha^3/(27 beta^2) = alpha^3 cond^2/(108 L1^2).
+    At cond = 1 both give 16/L1^2.  Valid, not claimed tight for d >= 2 (the first step
+    is a triangle inequality); tight for d = 1 (the quartic with a = 1).
+    """
+    if d == 1:
+        return 16.0 / l1**2
+    alpha = 4.0 + 8.0 / cond**2
+    return max(16.0, alpha**3 * cond**2 / 108.0) / l1**2
+
+
+def _double_well_l0(l1: float) -> float:
+    """The exact frontier L0(L1) of f = x^4/4 - x^2/2 + 1/4 (derived here; separable, so any d).
+
+    f' = x^3 - x, f'' = 3x^2 - 1, u = |x|.  For u <= 1: |f''| <= 2, with |f''| = 2 at the
+    minimisers u = 1 where f' = 0, so L0 >= 2 is necessary, and sufficient on u <= 1.  For
+    u > 1 (f'' > 2 > 0, |f'| = u^3 - u > 0) the condition 3u^2 - 1 <= L0 + L1 (u^3 - u) reads
+    q(u) = -L1 u^3 + 3 u^2 + L1 u - 1 <= L0.  q(1) = 2; q'(u) = -3 L1 u^2 + 6 u + L1 vanishes at
+    u* = (3 + sqrt(9 + 3 L1^2))/(3 L1), which is >= 1 iff L1 <= 3 (square 9 + 3L1^2 >= (3L1 - 3)^2
+    <=> 6 L1 (L1 - 3) <= 0).  Hence L0(L1) = q(u*) for L1 <= 3 (attained at u = u*: tight) and
+    L0(L1) = 2 for L1 >= 3.  Examples: L0(3) = 2; L0(1) = 2 + 16/(3 sqrt 3) = 5.0792...
+    (u* = 1 + 2/sqrt 3); L0(1/2) = 17.02...
+    """
+    if l1 >= 3.0:
+        return 2.0
+    u = (3.0 + math.sqrt(9.0 + 3.0 * l1 * l1)) / (3.0 * l1)
+    return -l1 * u**3 + 3.0 * u**2 + l1 * u - 1.0
+
+
+_DOUBLE_WELL_L1 = (0.5, 1.0, 3.0)
+
+
+# ----------------------------------------------------------------------------- expressions
 
 
 def _quadratic_expr(xs, p):
     d = len(xs)
-    return sp.Rational(1, 2) * sum(_quadratic_eig(i, d, p["L"], p["cond"]) * x**2 for i, x in enumerate(xs))
+    return sp.Rational(1, 2) * sum(_geometric_spread(i, d, p["L"], p["cond"]) * x**2 for i, x in enumerate(xs))
 
 
-def _quadratic_eig(i, d, L, cond):
-    # Eigenvalues spread geometrically from L (i = 0) down to L / cond (i = d - 1).
-    return L if d == 1 else L * cond ** (-i / (d - 1))
+def _norm_quartic_expr(xs, p):
+    d = len(xs)
+    return sum((_geometric_spread(i, d, 1.0, p["cond"]) * x) ** 2 for i, x in enumerate(xs)) ** 2
 
+
+def _exp_wall_expr(xs, p):
+    L0, L1 = p["L0"], p["L1"]
+    return _separable(xs, lambda x: L0 / L1**2 * (sp.exp(L1 * sp.Abs(x)) - 1 - L1 * sp.Abs(x)))
+
+
+def _huber_expr(xs, p):
+    s, L = p["slope"], p["L"]
+    return _separable(xs, lambda x: sp.Piecewise((L * x**2 / 2, sp.Abs(x) <= s / L), (s * sp.Abs(x) - s**2 / (2 * L), True)))
+
+
+def _pseudo_huber_expr(xs, p):
+    dl = p["delta"]
+    return _separable(xs, lambda x: dl**2 * (sp.sqrt(1 + (x / dl) ** 2) - 1))
+
+
+def _rosenbrock_expr(xs, p):
+    x, y = xs
+    return (1 - x) ** 2 + p["b"] * (y - x**2) ** 2
+
+
+# ----------------------------------------------------------------------------- starting points for ICLR20 Thm 4
+
+
+def exp_wall_start(M: float, L0: float, L1: float) -> float:
+    """The coordinate x0 > 0 where the 1-D ``exp_wall`` has slope ``f'(x0) = M``.
+
+    ``x0 = ln(1 + M L1/L0)/L1``.  This is the "large step diverges" half of the
+    ICLR20 Thm 4 lower bound (theory.md section 4): on ``exp_wall`` started at x0,
+    fixed-step GD with ``h > 2 x0/M`` diverges.  Proof (derived here): ``|f'(y)|/|y|``
+    increases with |y| (f' is convex on y > 0 with f'(0) = 0).  If ``|x_k| >= x0`` then
+    ``|f'(x_k)| >= (M/x0)|x_k| > (2/h)|x_k|``, so the step ``h|f'(x_k)| > 2|x_k|`` jumps over
+    the minimiser and ``|x_{k+1}| >= (hM/x0 - 1)|x_k|`` with ``hM/x0 - 1 > 1``: geometric
+    growth until overflow.  Conversely with ``h < 2 x0/M`` every ``|x_k| <= x0`` has
+    ``h|f'(x_k)| <= (hM/x0)|x_k| < 2|x_k|``, so |x_k| never increases.
+
+    Parameters
+    ----------
+    M : float
+        Target slope ``|f'(x0)|`` (the sup of the gradient norm on the sublevel set
+        ``{f <= f(x0)}`` in ICLR20's notation), in (0, inf).
+    L0, L1 : float
+        The objective's parameters, in (0, inf).
+
+    Returns
+    -------
+    float
+        x0; use it as the starting point of ``exp_wall`` with ``dim = 1``.
+
+    Raises
+    ------
+    InvalidParameter
+        If a parameter is out of range or x0 overflows.
+    """
+    owner = "exp_wall_start"
+    M = _positive("M", None, "").validate(M, owner)
+    L0 = _L0.validate(L0, owner)
+    L1 = _L1.validate(L1, owner)
+    x0 = math.log1p(M * L1 / L0) / L1
+    if not (math.isfinite(x0) and x0 > 0.0):
+        raise InvalidParameter(f"{owner}: x0 = ln(1 + M L1/L0)/L1 is not a positive finite number for M={M!r}, L0={L0!r}, L1={L1!r}")
+    return x0
+
+
+def huber_start(delta: float, slope: float, L: float) -> float:
+    """The coordinate x0 >= 0 where the 1-D ``huber`` has ``f(x0) - f* = delta``.
+
+    ``x0 = sqrt(2 delta/L)`` if ``delta <= slope^2/(2L)`` (quadratic region), else
+    ``x0 = delta/slope + slope/(2L)`` (linear region).  This is the "small step is slow"
+    half of the ICLR20 Thm 4 lower bound (theory.md section 4): on the linear region
+    ``|x| > slope/L`` the gradient is exactly ``slope * sign(x)``, so GD with a fixed step h
+    moves by ``h slope`` per step and needs at least ``(x0 - slope/L)/(h slope)`` steps
+    before ``|f'|`` can drop below ``slope``.
+
+    Parameters
+    ----------
+    delta : float
+        Target initial gap ``f(x0) - f*``, in (0, inf).
+    slope, L : float
+        The objective's parameters, in (0, inf).
+
+    Returns
+    -------
+    float
+        x0; use it as the starting point of ``huber`` with ``dim = 1``.
+
+    Raises
+    ------
+    InvalidParameter
+        If a parameter is out of range.
+    """
+    owner = "huber_start"
+    delta = _positive("delta", None, "").validate(delta, owner)
+    s = _HUBER_SLOPE.validate(slope, owner)
+    L = _HUBER_L.validate(L, owner)
+    if delta <= s * s / (2.0 * L):
+        return math.sqrt(2.0 * delta / L)
+    x0 = delta / s + s / (2.0 * L)
+    if not math.isfinite(x0):
+        raise InvalidParameter(f"{owner}: x0 = delta/slope + slope/(2L) overflows for delta={delta!r}, slope={s!r}, L={L!r}")
+    return x0
+
+
+# Default start of exp_wall: every coordinate where |f'| = 100 L0/L1, i.e. local smoothness 101 L0.
+_EXP_WALL_X0 = math.log(101.0)  # times 1/L1
 
 OBJECTIVES = Registry(
     "objective",
@@ -77,10 +282,11 @@ OBJECTIVES = Registry(
             id=0,
             params=(
                 _DIM,
-                Param("L", 1.0, 0.0, math.inf, lo_open=True, doc="largest curvature"),
-                Param("cond", 1.0, 1.0, math.inf, doc="condition number: curvatures spread geometrically from L to L/cond"),
+                _positive("L", 1.0, "largest curvature"),
+                _COND,
             ),
-            doc="f = 1/2 sum_i lambda_i x_i^2: the L-smooth baseline, (L0, L1) = (L, 0)",
+            doc="f = 1/2 sum_i lambda_i x_i^2, lambda_i spread geometrically from L to L/cond: the L-smooth "
+            "baseline, (L0, L1) = (L, 0); x0 = (1, ..., 1)",
             sympy_expr=_quadratic_expr,
             f_star=lambda d, p: 0.0,
             pairs=lambda d, p: [(p["L"], 0.0)],
@@ -89,18 +295,111 @@ OBJECTIVES = Registry(
         Objective(
             name="quartic",
             id=1,
-            params=(_DIM, Param("a", 1.0, 0.0, math.inf, lo_open=True, doc="coefficient")),
-            doc="f = a sum_i x_i^4: (16a/L1^2, L1)-smooth for every L1 > 0, not L-smooth",
-            sympy_expr=lambda xs, p: p["a"] * sum(x**4 for x in xs),
+            params=(_DIM, _positive("a", 1.0, "coefficient")),
+            doc="f = a sum_i x_i^4: the simplest objective that is (L0, L1)-smooth but not L-smooth, "
+            "(16a/L1^2, L1) for every L1 > 0 (tight at L1|x_i| = 2); x0 = (1, ..., 1)",
+            sympy_expr=lambda xs, p: p["a"] * _separable(xs, lambda x: x**4),
             f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(16.0 * p["a"] / l1**2, l1) for l1 in (0.5, 1.0, 2.0, 4.0)],
+            pairs=lambda d, p: [(16.0 * p["a"] / l1**2, l1) for l1 in _QUARTIC_L1],
             x0=lambda d, p: np.ones(d),
+        ),
+        Objective(
+            name="norm_quartic",
+            id=2,
+            params=(_DIM, _COND),
+            doc="f = ||A x||^4, A = diag(a_i), a_i spread geometrically from 1 to 1/cond: a non-separable, "
+            "ill-conditioned quartic (its Hessian couples coordinates); pairs derived here "
+            "(16/L1^2 in 1-D; max(16, (4+8/cond^2)^3 cond^2/108)/L1^2 in d >= 2); x0 = (1, ..., 1)",
+            sympy_expr=_norm_quartic_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(_norm_quartic_l0(d, p["cond"], l1), l1) for l1 in _QUARTIC_L1],
+            x0=lambda d, p: np.ones(d),
+        ),
+        Objective(
+            name="cosh",
+            id=3,
+            params=(_DIM,),
+            doc="f = sum_i 2 cosh(x_i), f* = 2d: exponential growth in every direction, (L0, L1) = (2, 1), tight at 0 "
+            "(2cosh - 2|sinh| = 2e^{-|x|} <= 2); x0 = (3, ..., 3), where |f'| = 20 per coordinate",
+            sympy_expr=lambda xs, p: _separable(xs, lambda x: 2 * sp.cosh(x)),
+            f_star=lambda d, p: 2.0 * d,
+            pairs=lambda d, p: [(2.0, 1.0)],
+            x0=lambda d, p: np.full(d, 3.0),
+        ),
+        Objective(
+            name="exp_wall",
+            id=4,
+            params=(_DIM, _L0, _L1),
+            doc="f = sum_i (L0/L1^2)(e^{L1|x_i|} - 1 - L1|x_i|): convex, C^2, f* = 0, f'' = L0 + L1|f'| exactly "
+            "(pair (L0, L1), tight everywhere); the 'large fixed step diverges' instance of ICLR20 Thm 4 "
+            "(start it at exp_wall_start(M, L0, L1)); x0 = ln(101)/L1 per coordinate, where |f'| = 100 L0/L1",
+            sympy_expr=_exp_wall_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(p["L0"], p["L1"])],
+            x0=lambda d, p: np.full(d, _EXP_WALL_X0 / p["L1"]),
+        ),
+        Objective(
+            name="huber",
+            id=5,
+            params=(_DIM, _HUBER_SLOPE, _HUBER_L),
+            doc="f = sum_i L x_i^2/2 for |x_i| <= slope/L, slope|x_i| - slope^2/(2L) beyond: convex, C^1 with "
+            "L-Lipschitz gradient (the Hessian jumps at |x_i| = slope/L, so the C^1 relaxation of the (L0, L1) "
+            "definition applies), pair (L, 0); the 'small fixed step is slow' instance of ICLR20 Thm 4 "
+            "(start it at huber_start(delta, slope, L)); x0 = 10 slope/L per coordinate (linear region)",
+            sympy_expr=_huber_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(p["L"], 0.0)],
+            x0=lambda d, p: np.full(d, 10.0 * p["slope"] / p["L"]),
+        ),
+        Objective(
+            name="double_well",
+            id=6,
+            params=(_DIM,),
+            doc="f = sum_i (x_i^4/4 - x_i^2/2) + d/4: non-convex (local maximum at 0, minima f* = 0 at x_i = +-1), "
+            "pairs on the exact frontier derived here: (2, 3), (2 + 16/(3 sqrt 3), 1), (17.02..., 0.5); "
+            "x0 = (2, ..., 2), where f' = 6 per coordinate",
+            sympy_expr=lambda xs, p: _separable(xs, lambda x: x**4 / 4 - x**2 / 2) + sp.Rational(len(xs), 4),
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(_double_well_l0(l1), l1) for l1 in _DOUBLE_WELL_L1],
+            x0=lambda d, p: np.full(d, 2.0),
+        ),
+        Objective(
+            name="rosenbrock",
+            id=7,
+            params=(_positive("b", 100.0, "valley steepness"),),
+            fixed_dim=2,
+            doc="f = (1 - x)^2 + b (y - x^2)^2, f* = 0 at (1, 1): the counter-example, NOT (L0, L1)-smooth "
+            "(pairs = []): along the valley y = x^2 the gradient norm is 2|1 - x| while the Hessian grows like "
+            "8 b x^2; x0 = (-1.2, 1), the classical start",
+            sympy_expr=_rosenbrock_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [],
+            x0=lambda d, p: np.array([-1.2, 1.0]),
+        ),
+        Objective(
+            name="pseudo_huber",
+            id=8,
+            params=(_DIM, _positive("delta", 1.0, "width of the quadratic core, and the gradient bound")),
+            doc="f = sum_i delta^2 (sqrt(1 + (x_i/delta)^2) - 1): convex, L-smooth with L = 1 (pair (1, 0)), "
+            "|f'| < delta: the objective where skewed heavy-tailed noise makes the clipping bias visible "
+            "(theory.md section 5, pre-asymptotic regimes); x0 = 5 delta per coordinate (|f'| = 0.98 delta)",
+            sympy_expr=_pseudo_huber_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(1.0, 0.0)],
+            x0=lambda d, p: np.full(d, 5.0 * p["delta"]),
         ),
     ],
 )
 
 
 # ----------------------------------------------------------------------------- kernels
+# p is the packed parameter vector in declaration order (p[0] = dim where declared).
+
+
+@jit
+def _exp_or_inf(t):
+    # math.exp raises OverflowError in pure Python (NUMBA_DISABLE_JIT=1); compiled it returns inf.
+    return math.exp(t) if t <= _EXP_ARG_MAX else math.inf
 
 
 @jit
@@ -109,7 +408,7 @@ def _quadratic(p, x, g):
     L, cond = p[1], p[2]
     f = 0.0
     for i in range(d):
-        lam = L if d == 1 else L * cond ** (-i / (d - 1))
+        lam = _geometric_spread_jit(i, d, L, cond)
         g[i] = lam * x[i]
         f += 0.5 * lam * x[i] * x[i]
     return f
@@ -127,10 +426,132 @@ def _quartic(p, x, g):
 
 
 @jit
+def _norm_quartic(p, x, g):
+    d = x.shape[0]
+    cond = p[1]
+    q = 0.0  # ||A x||^2
+    for i in range(d):
+        w = _geometric_spread_jit(i, d, 1.0, cond) * x[i]
+        q += w * w
+    for i in range(d):
+        a = _geometric_spread_jit(i, d, 1.0, cond)
+        g[i] = 4.0 * q * (a * a * x[i])
+    return q * q
+
+
+@jit
+def _cosh(p, x, g):
+    f = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if abs(xi) > _EXP_ARG_MAX:  # 2cosh(x) and 2sinh(x) ~ e^|x| overflow
+            f = math.inf
+            g[i] = math.copysign(math.inf, xi)
+        else:
+            # 2cosh x = 2 + 4 sinh^2(x/2): accurate near 0 and never rounds below 2, so f >= f* = 2d.
+            s = math.sinh(0.5 * xi)
+            f += 2.0 + 4.0 * s * s
+            g[i] = 2.0 * math.sinh(xi)
+    return f
+
+
+@jit
+def _exp_wall(p, x, g):
+    L0, L1 = p[1], p[2]
+    scale = L0 / (L1 * L1)  # f_i = scale * phi(t), phi(t) = e^t - 1 - t, t = L1|x_i|
+    slope = L0 / L1  # f'_i = slope * sign(x_i) * (e^t - 1)
+    # For t >= 1/2, scale * e^t is evaluated as exp(t + ln scale): finite wherever the true value is.
+    log_scale = math.log(L0) - 2.0 * math.log(L1)
+    log_slope = math.log(L0) - math.log(L1)
+    f = 0.0
+    for i in range(x.shape[0]):
+        t = L1 * abs(x[i])
+        if t < 0.5:
+            # phi(t) = (t^2/2)(1 + t/3 (1 + t/4 (... (1 + t/16)))): e^t - 1 - t would cancel;
+            # the first omitted term is below 2e-19 relative for t < 1/2.
+            s = 1.0
+            for n in range(16, 2, -1):
+                s = 1.0 + s * t / n
+            f += scale * (0.5 * t * t * s)
+            gi = slope * math.expm1(t)
+        else:
+            e = _exp_or_inf(t + log_scale)
+            f += e if e == math.inf else e - scale * (1.0 + t)  # t = inf would give inf - inf
+            gi = _exp_or_inf(t + log_slope) - slope
+        g[i] = math.copysign(gi, x[i])
+    return f
+
+
+@jit
+def _huber(p, x, g):
+    s, L = p[1], p[2]
+    knee = s / L
+    f = 0.0
+    for i in range(x.shape[0]):
+        ax = abs(x[i])
+        if ax <= knee:
+            f += 0.5 * L * x[i] * x[i]
+            g[i] = L * x[i]
+        else:
+            f += s * (ax - 0.5 * knee)  # = s|x| - s^2/(2L) without the cancellation
+            g[i] = math.copysign(s, x[i])
+    return f
+
+
+@jit
+def _double_well(p, x, g):
+    f = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        # x^4/4 - x^2/2 + 1/4 = ((x-1)(x+1))^2/4: accurate near the minima x = +-1, and >= 0.
+        u = (xi - 1.0) * (xi + 1.0)
+        f += 0.25 * u * u
+        g[i] = xi * u
+    return f
+
+
+@jit
+def _rosenbrock(p, x, g):
+    b = p[0]
+    u = 1.0 - x[0]
+    v = x[1] - x[0] * x[0]
+    g[0] = -2.0 * u - 4.0 * b * x[0] * v
+    g[1] = 2.0 * b * v
+    return u * u + b * v * v
+
+
+@jit
+def _pseudo_huber(p, x, g):
+    dl = p[1]
+    f = 0.0
+    for i in range(x.shape[0]):
+        u = x[i] / dl
+        h = math.hypot(1.0, u)  # sqrt(1 + u^2) without overflow
+        # delta^2 (h - 1) = delta^2 u^2/(h + 1) = (delta |x|)(|u|/(h + 1)): no cancellation, no overflow.
+        f += dl * abs(x[i]) * (abs(u) / (h + 1.0))
+        g[i] = x[i] / h
+    return f
+
+
+@jit
 def value_and_grad(obj_id, p, x, g):
     """f(x), writing grad f(x) into ``g``; dispatches on the registry id."""
     if obj_id == 0:
         return _quadratic(p, x, g)
     elif obj_id == 1:
         return _quartic(p, x, g)
+    elif obj_id == 2:
+        return _norm_quartic(p, x, g)
+    elif obj_id == 3:
+        return _cosh(p, x, g)
+    elif obj_id == 4:
+        return _exp_wall(p, x, g)
+    elif obj_id == 5:
+        return _huber(p, x, g)
+    elif obj_id == 6:
+        return _double_well(p, x, g)
+    elif obj_id == 7:
+        return _rosenbrock(p, x, g)
+    elif obj_id == 8:
+        return _pseudo_huber(p, x, g)
     return math.nan

@@ -38,6 +38,9 @@ class Param:
         Whether the corresponding bound is excluded.
     integer : bool
         Whether the value must be a whole number.
+    constant : bool
+        For method parameters: whether it must stay constant over the steps
+        (no schedule), because the update's formula assumes so.
     doc : str
         One line for ``--help`` and docstrings.
     """
@@ -49,6 +52,7 @@ class Param:
     lo_open: bool = False
     hi_open: bool = False
     integer: bool = False
+    constant: bool = False
     doc: str = ""
 
     def range_text(self) -> str:
@@ -60,8 +64,8 @@ class Param:
         return f"{kind}{left}{fmt(self.lo)}, {fmt(self.hi)}{right}"
 
     def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the valid interval (nan never does)."""
-        if not (value == value):  # nan
+        """Whether ``value`` lies in the valid interval (nan and +-inf never do)."""
+        if not math.isfinite(value):
             return False
         if self.integer and value != math.floor(value):
             return False

@@ -29,6 +29,8 @@ __all__ = ["PowerSchedule", "pack_schedules"]
 def _resolve_one(param, value: Any, K: int, owner: str):
     if callable(value) and not isinstance(value, PowerSchedule):
         value = value(K)
+    if param.constant and not np.isscalar(value) and not (isinstance(value, PowerSchedule) and value.power == 0.0):
+        raise InvalidParameter(f"{owner}: parameter {param.name!r} must be a constant number in {param.range_text()} (its formula assumes it does not vary with k)")
     if isinstance(value, PowerSchedule):
         for v in value.endpoints(K):
             if not param.contains(v):
