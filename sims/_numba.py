@@ -16,8 +16,8 @@ Why these flags
 * ``cache``: numba invalidates a cached kernel only when *its own* source
   file changes, not when a kernel it calls (in another file) changes, so a
   stale engine could silently run an old method.  We therefore cache into a
-  directory named after a digest of every source file of the package: any
-  edit gives a fresh cache.  The base directory is ``SANDBOX_NUMBA_CACHE_DIR``
+  directory named after a digest of every kernel-defining source file of
+  the package: any edit to a kernel gives a fresh cache.  The base directory is ``SANDBOX_NUMBA_CACHE_DIR``
   (default ``~/.cache/clipping-sandbox/numba``); ``SANDBOX_NUMBA_CACHE=0``
   disables caching.
 """
@@ -37,10 +37,14 @@ JIT_OPTIONS = dict(nogil=True, cache=CACHE, error_model="numpy", fastmath=False)
 
 
 def _source_digest() -> str:
+    # Only the modules that define kernels: editing the CLI or the benchmark
+    # must not throw the compiled kernels away.
     h = hashlib.sha256(numba.__version__.encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+        text = path.read_bytes()
+        if b"@jit" in text or path.name == "_numba.py":
+            h.update(path.name.encode())
+            h.update(text)
     return h.hexdigest()[:16]
 
 

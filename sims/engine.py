@@ -48,7 +48,7 @@ import numpy as np
 
 from ._numba import jit
 from .methods import METHODS, method_step
-from .noise import LAWS, fill_noise
+from .noise import LAWS, fill_noise_rows
 from .objectives import OBJECTIVES, value_and_grad
 from .params import InvalidParameter
 from .progress import Progress
@@ -90,6 +90,9 @@ def _schedule_values(k, coef, table, use_table, out):
             out[j] = coef[j, 0] * (k + coef[j, 2]) ** coef[j, 1]
 
 
+_CHUNK_LANES = 16384  # noise lanes drawn per (replicate, chunk of steps); scratch stays in L2
+
+
 @jit
 def _run_block(
     obj_id, obj_p, f_star, meth_id, coef, table, use_table, law_id, law_p, seed,
@@ -98,84 +101,115 @@ def _run_block(
 ):  # fmt: skip
     """Advance replicates r0..r1-1 from step k0 to k1 (k1 <= K; k = K only evaluates).
 
-    Steps are 0-based: iteration k evaluates the gradient at x_k, records
-    if k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
+    Steps are 0-based: iteration k evaluates the gradient at x_k, records if
+    k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
+
+    Loop order: chunks of S steps outside, replicates inside.  Per chunk, the
+    schedules and averaging weights are evaluated once for all replicates;
+    per (replicate, chunk), the replicate's noise for all S steps is drawn in
+    one flat call (vectorizable across steps and coordinates) and its state
+    views are made once.  Each replicate's arithmetic is the same in any
+    order, so results do not depend on the chunking or the threads.
     """
     d = X.shape[1]
+    P = coef.shape[0]
+    S = max(1, min(256, _CHUNK_LANES // d))
+    XI = np.empty((S, d))
+    u1 = np.empty(S * d)
+    u2 = np.empty(S * d)
+    H = np.empty((S, P))
+    W = np.empty(S)
     g = np.empty(d)
-    xi = np.empty(d)
+    gs = np.empty(d)
+    h = np.empty(P)
     xprev = np.empty(d)
-    g2 = np.empty(d)
-    h = np.empty(coef.shape[0])
+    mid = np.empty(d)
+    g_mid = np.empty(d)
     last = k1 if k1 == K else k1 - 1  # inclusive last evaluated step
-    for r in range(r0, r1):
-        if DIV[r] >= 0:
-            continue
-        x = X[r]
-        m = M[r]
-        v = V[r]
-        xbar = XBAR[r]
-        acc = ACC[r]
-        ptr = rec_ptr0
-        for k in range(k0, last + 1):
-            f = value_and_grad(obj_id, obj_p, x, g)
-            gn = _norm(g)
-            if not (math.isfinite(f) and math.isfinite(gn)):
-                DIV[r] = k
-                break
-            # running summaries over j = 0..k
-            if gn < acc[_ACC_MIN]:
-                acc[_ACC_MIN] = gn
-            acc[_ACC_MING] += min(gn, gn * gn)
-            acc[_ACC_G] += gn
-            acc[_ACC_G2] += gn * gn
-            if track_avg:
-                w = (k + 1.0) ** avg_power
-                acc[_ACC_W] += w
-                c = w / acc[_ACC_W]
-                for i in range(d):
-                    xbar[i] += c * (x[i] - xbar[i])
-            recording = ptr < rec_steps.shape[0] and rec_steps[ptr] == k
-            if recording:
-                n = k + 1.0
-                REC[ptr, 0, r] = gn
-                REC[ptr, 1, r] = f - f_star
-                REC[ptr, 2, r] = acc[_ACC_MIN]
-                REC[ptr, 3, r] = acc[_ACC_MING] / n
-                REC[ptr, 4, r] = acc[_ACC_G] / n
-                REC[ptr, 5, r] = acc[_ACC_G2] / n
-                REC[ptr, 6, r] = acc[_ACC_CLIP] / k if k > 0 else math.nan
+    n_rec = rec_steps.shape[0]
+    chunk_ptr = rec_ptr0
+    for kc in range(k0, last + 1, S):
+        ke = min(kc + S, last + 1)  # evaluate steps kc..ke-1
+        n_upd = min(ke, K) - kc  # updates for steps kc..kc+n_upd-1
+        for s in range(n_upd):
+            _schedule_values(kc + s, coef, table, use_table, h)
+            for j in range(P):
+                H[s, j] = h[j]
+        for s in range(ke - kc):
+            W[s] = 1.0 if avg_power == 0.0 else (kc + s + 1.0) ** avg_power
+        for r in range(r0, r1):
+            if DIV[r] >= 0:
+                continue
+            x = X[r]
+            m = M[r]
+            v = V[r]
+            xbar = XBAR[r]
+            acc = ACC[r]
+            if n_upd > 0 and law_id != 0:
+                fill_noise_rows(law_id, law_p, seed, r, 0, kc, 1, XI[:n_upd], u1[: n_upd * d], u2[: n_upd * d])
+            ptr = chunk_ptr
+            for s in range(ke - kc):
+                k = kc + s
+                f = value_and_grad(obj_id, obj_p, x, g)
+                gn = _norm(g)
+                if not (math.isfinite(f) and math.isfinite(gn)):
+                    DIV[r] = k
+                    break
+                # running summaries over j = 0..k
+                if gn < acc[_ACC_MIN]:
+                    acc[_ACC_MIN] = gn
+                acc[_ACC_MING] += min(gn, gn * gn)
+                acc[_ACC_G] += gn
+                acc[_ACC_G2] += gn * gn
                 if track_avg:
-                    REC[ptr, 7, r] = value_and_grad(obj_id, obj_p, xbar, g2) - f_star
-                else:
-                    REC[ptr, 7, r] = math.nan
-                REC[ptr, 8, r] = math.nan
-                if record_x:
+                    acc[_ACC_W] += W[s]
+                    c = W[s] / acc[_ACC_W]
                     for i in range(d):
-                        XREC[ptr, r, i] = x[i]
-                for i in range(d):
-                    xprev[i] = x[i]
-            if k == K:
-                break
-            # stochastic gradient and update
-            fill_noise(law_id, law_p, seed, r, k, xi)
-            for i in range(d):
-                xi[i] += g[i]
-            _schedule_values(k, coef, table, use_table, h)
-            acc[_ACC_CLIP] += method_step(meth_id, k, h, x, xi, m, v)
-            if recording:
-                # local smoothness along the step s = x_{k+1} - x_k
-                for i in range(d):
-                    g2[i] = 0.5 * (x[i] + xprev[i])
-                value_and_grad(obj_id, obj_p, g2, xi)
-                num = 0.0
-                den = 0.0
-                for i in range(d):
-                    num += (xi[i] - g[i]) ** 2
-                    den += (x[i] - xprev[i]) ** 2
-                if den > 0.0:
-                    REC[ptr, 8, r] = math.sqrt(num) / (0.5 * math.sqrt(den))
-                ptr += 1
+                        xbar[i] += c * (x[i] - xbar[i])
+                recording = ptr < n_rec and rec_steps[ptr] == k
+                if recording:
+                    n = k + 1.0
+                    REC[ptr, 0, r] = gn
+                    REC[ptr, 1, r] = f - f_star
+                    REC[ptr, 2, r] = acc[_ACC_MIN]
+                    REC[ptr, 3, r] = acc[_ACC_MING] / n
+                    REC[ptr, 4, r] = acc[_ACC_G] / n
+                    REC[ptr, 5, r] = acc[_ACC_G2] / n
+                    REC[ptr, 6, r] = acc[_ACC_CLIP] / k if k > 0 else math.nan
+                    if track_avg:
+                        REC[ptr, 7, r] = value_and_grad(obj_id, obj_p, xbar, g_mid) - f_star
+                    if record_x:
+                        for i in range(d):
+                            XREC[ptr, r, i] = x[i]
+                    for i in range(d):
+                        xprev[i] = x[i]
+                if k == K:
+                    break
+                # stochastic gradient and update
+                if law_id == 0:
+                    for i in range(d):
+                        gs[i] = g[i]
+                else:
+                    for i in range(d):
+                        gs[i] = g[i] + XI[s, i]
+                for j in range(P):
+                    h[j] = H[s, j]
+                acc[_ACC_CLIP] += method_step(meth_id, k, h, x, gs, m, v)
+                if recording:
+                    # ICLR20's local smoothness along the step s = x_{k+1} - x_k
+                    for i in range(d):
+                        mid[i] = 0.5 * (x[i] + xprev[i])
+                    value_and_grad(obj_id, obj_p, mid, g_mid)
+                    num = 0.0
+                    den = 0.0
+                    for i in range(d):
+                        num += (g_mid[i] - g[i]) ** 2
+                        den += (x[i] - xprev[i]) ** 2
+                    if den > 0.0:
+                        REC[ptr, 8, r] = math.sqrt(num) / (0.5 * math.sqrt(den))
+                    ptr += 1
+        while chunk_ptr < n_rec and rec_steps[chunk_ptr] < ke:
+            chunk_ptr += 1
 
 
 def record_grid(K: int, record: Any = "geometric") -> np.ndarray:
@@ -432,8 +466,8 @@ def simulate(
     f_star = float(obj.f_star(d, obj_vals))
     args_static = (obj.id, obj_p, f_star, meth.id, coef, table, use_table, law.id, law_p, np.uint64(seed))
 
-    # replicate blocks: a few per thread for load balance (diverging replicates stop early)
-    n_blocks = min(R, threads * 4) if threads > 1 else 1
+    # one lockstep block of replicates per thread (blocks must stay large for the flat loops)
+    n_blocks = min(R, threads)
     bounds = np.linspace(0, R, n_blocks + 1).astype(np.int64)
     # step blocks: many only when showing progress
     n_step_blocks = min(K, 100) if progress else 1
@@ -446,21 +480,25 @@ def simulate(
 
     t0 = time.perf_counter()
     bar = Progress(total=int(K) * R * d, desc=f"{meth.name} on {obj.name}", enabled=progress)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    def advance(r0, r1, k0, k1, ptr0):
+        _run_block(*args_static, int(r0), int(r1), int(k0), int(k1), K, steps, ptr0,
+                   float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x))  # fmt: skip
+
+    pool = ThreadPoolExecutor(max_workers=n_blocks) if n_blocks > 1 else None
+    try:
         for k0, k1 in zip(k_bounds[:-1], k_bounds[1:]):
             ptr0 = int(np.searchsorted(steps, k0))
-            jobs = [
-                pool.submit(
-                    _run_block, *args_static, int(r0), int(r1), int(k0), int(k1), K, steps, ptr0,
-                    float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x),
-                )  # fmt: skip
-                for r0, r1 in zip(bounds[:-1], bounds[1:])
-                if r1 > r0
-            ]
-            for j in jobs:
-                j.result()
+            if pool is None:
+                advance(0, R, k0, k1, ptr0)
+            else:
+                jobs = [pool.submit(advance, r0, r1, k0, k1, ptr0) for r0, r1 in zip(bounds[:-1], bounds[1:])]
+                for j in jobs:
+                    j.result()
             bar.update(int(k1 - k0) * R * d)
-    bar.close()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        bar.close()
     wall = time.perf_counter() - t0
 
     records = {name: REC[:, i, :] for i, name in enumerate(METRICS)}
