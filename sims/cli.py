@@ -1,10 +1,9 @@
-"""The ``sandbox`` command line.
+"""The simulator's subcommands of the ``sandbox`` command line.
 
-Subcommands
------------
 simulate   run one simulation and print a summary (optionally JSON)
 bench      measure the engine and the sampler against NumPy and scipy
-theorems   list or show the theorems of the theory library
+
+The ``sandbox`` program itself is assembled in :mod:`sandbox.cli`.
 """
 
 from __future__ import annotations
@@ -157,14 +156,8 @@ def _cmd_bench(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sandbox",
-        description="Theory-verification and simulation sandbox for gradient clipping.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(sub) -> None:
+    """Add the ``simulate`` and ``bench`` subcommands to an argparse subparsers object."""
     sim = sub.add_parser(
         "simulate",
         help="run one simulation and print a summary",
@@ -198,28 +191,3 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="PATH", help="write the measurements as JSON")
     bench.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
     bench.set_defaults(func=_cmd_bench)
-
-    try:
-        from theory.cli import register as register_theorems
-    except ImportError:  # the theory CLI is optional while it is being written
-        pass
-    else:
-        register_theorems(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
-    try:
-        return int(args.func(args) or 0)
-    except InvalidParameter as exc:
-        print(f"sandbox: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -6,7 +6,8 @@ import pytest
 
 import sims
 from sims import METHODS, LAWS, OBJECTIVES, InvalidParameter, PowerSchedule
-from sims.cli import main, route_settings
+from sandbox.cli import main
+from sims.cli import route_settings
 
 
 def _components(obj="quadratic", meth="clipped_sgd", noise="stable"):

@@ -1,0 +1,1 @@
+"""The ``sandbox`` command line: subcommands from :mod:`sims`, :mod:`theory` and :mod:`checks`."""
