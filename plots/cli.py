@@ -1,0 +1,64 @@
+"""``sandbox figures``: regenerate the figures (PNG, PDF and a JSON sidecar each)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .core import SweepCache, save_figure, style
+from .registry import all_figures
+
+_DESCRIPTION = """\
+Regenerate the figures into figures/ (or --out DIR): NAME.png for the README, NAME.pdf for papers
+and NAME.json with the configuration, seeds, package versions and git revision.  Sweep results are
+cached on disk (SANDBOX_CACHE_DIR, default ~/.cache/clipping-sandbox/sweeps), so re-plotting is
+instant and an interrupted run resumes; --force recomputes."""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    figs = all_figures()
+    p = subparsers.add_parser(
+        "figures",
+        help="regenerate the figures",
+        description=_DESCRIPTION,
+        epilog="figures:\n" + "\n".join(f"  {f.name}: {f.description}" for f in figs.values()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="figures to make (default: all)")
+    p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes for all)")
+    p.add_argument("--out", default="figures", help="output directory (default: figures)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    p.add_argument("--force", action="store_true", help="recompute instead of using cached sweep results")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    figs = all_figures()
+    unknown = [n for n in args.names if n not in figs]
+    if unknown:
+        print(f"sandbox figures: error: unknown figure(s) {', '.join(map(repr, unknown))}; valid: {', '.join(figs)}", file=sys.stderr)
+        return 2
+    if not 0 <= args.seed < 2**63:
+        print(f"sandbox figures: error: --seed must be an integer in [0, 2^63), got {args.seed}", file=sys.stderr)
+        return 2
+    style()
+    import matplotlib.pyplot as plt
+
+    cache = SweepCache.default()
+    if args.force:
+        import tempfile
+        from pathlib import Path
+
+        cache = SweepCache(Path(tempfile.mkdtemp(prefix="sandbox-sweeps-")))
+    selected = args.names or list(figs)
+    for i, name in enumerate(selected):
+        t0 = time.perf_counter()
+        print(f"[{i + 1}/{len(selected)}] {name}: {figs[name].description}", file=sys.stderr, flush=True)
+        fig, config = figs[name].make(quick=args.quick, seed=args.seed, cache=cache)
+        config = {"quick": args.quick, "seed": args.seed, **config}
+        paths = save_figure(fig, name, args.out, config)
+        plt.close(fig)
+        print(f"      {time.perf_counter() - t0:.1f} s -> {', '.join(str(p) for p in paths)}", file=sys.stderr, flush=True)
+    return 0

@@ -1,0 +1,31 @@
+"""Registry of figures and their profiles (quick: CI, < 3 minutes for all; default: publication)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A named figure: ``make(quick, seed, cache) -> (matplotlib figure, config)``."""
+
+    name: str
+    description: str
+    make: Callable
+
+
+_FIGURES: dict[str, Figure] = {}
+
+
+def register(fig: Figure) -> Figure:
+    if fig.name in _FIGURES:
+        raise RuntimeError(f"duplicate figure {fig.name!r}")
+    _FIGURES[fig.name] = fig
+    return fig
+
+
+def all_figures() -> dict[str, Figure]:
+    from . import noise_tails  # noqa: F401  (registers on import)
+
+    return dict(_FIGURES)
