@@ -37,7 +37,7 @@ def horizon_sweep(
     base_seed: int,
     tag: str,
     metric: str,
-    step: str = "last",
+    offset: int = 0,
 ) -> tuple[list[np.ndarray], list[dict]]:
     """One simulation per horizon K; returns per-K replicate values of ``metric`` at K.
 
@@ -52,8 +52,11 @@ def horizon_sweep(
         Distinguishes the sweep's seeds from other sweeps of the same check.
     metric : str
         A metric of :data:`sims.METRICS`.
-    step : "last"
-        The bounds speak about the last iterate / running average at K.
+    offset : int
+        Read the metric at recorded step ``K + offset``.  The averaged
+        quantities of the theorems, (1/K) sum_{k<K}, are the running averages
+        at step K - 1 (``offset=-1``; see each theorem's ``compare_at``); the
+        last iterate x_K is step K (``offset=0``).
 
     Returns
     -------
@@ -64,9 +67,12 @@ def horizon_sweep(
     for K in horizons:
         kw = run_kwargs(int(K))
         seed = derive_seed(base_seed, tag, int(K))
-        res = sims.simulate(K=int(K), seed=seed, record=[int(K)], **kw)
-        values.append(res.values(metric))
-        configs.append(res.config)
+        step = int(K) + int(offset)
+        if not 0 <= step <= int(K):
+            raise ValueError(f"offset {offset} reads step {step}, outside [0, K]")
+        res = sims.simulate(K=int(K), seed=seed, record=[step], **kw)
+        values.append(res.values(metric, step=step))
+        configs.append({**res.config, "read_step": step})
     return values, configs
 
 
