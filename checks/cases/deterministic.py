@@ -532,24 +532,30 @@ def fixed_step_hits(constants: dict, h: float, seed: int) -> tuple[dict, Hits]:
     return inst, hits
 
 
-def clipped_gd_hits(constants: dict, seed: int) -> dict[str, Hits]:
-    """Clipped GD (Thm 3 parameters) on both Thm 4 instances, keyed by objective name.
+def hits_on_thm4_instances(theorem_id: str, constants: dict, seed: int) -> dict[str, Hits]:
+    """A prescribed-step method (an upper-bound theorem's) on both Thm 4 instances, keyed by objective name.
 
     The wall is started where |f'| = M; huber is the slope-2eps instance with gap
     Delta (its declared pair (L0, 0) implies (L0, L1)).  Both are the ones Thm 4
-    selects, for steps above and below the threshold.
+    selects, for steps above and below the threshold.  The run is long enough to
+    reach eps within the theorem's own bound (which holds on both instances).
     """
-    thm4, thm3 = get(LOWER_THEOREM), get(CLIPPED_GD_THEOREM)
+    thm4, thm = get(LOWER_THEOREM), get(theorem_id)
     threshold = divergence_threshold(constants)
-    consts3 = theorem_constants(CLIPPED_GD_THEOREM, constants)
-    params = thm3.method_params(**{k: v for k, v in consts3.items() if k != "eps"})
+    consts = theorem_constants(theorem_id, constants)
+    params = thm.method_params(**{k: v for k, v in consts.items() if k != "eps"})
     out = {}
     for factor in (THM4_BELOW[0], THM4_ABOVE[0]):  # one step on each side selects each instance
         inst = thm4.hard_instance(h=factor * threshold, **constants)
-        K_full = int(math.ceil(thm3.predicted(**consts3))) + 1  # reached within Thm 3's bound (it holds on both)
-        run_seed = derive_seed(seed, "clipped_gd", constants["M"], inst["objective"])
-        out[inst["objective"]] = _run_on(inst, thm3.method, params, constants["eps"], K_full, FIRST_HORIZON, run_seed)
+        K_full = int(math.ceil(thm.predicted(**consts))) + 1
+        run_seed = derive_seed(seed, theorem_id, constants["M"], inst["objective"])
+        out[inst["objective"]] = _run_on(inst, thm.method, params, constants["eps"], K_full, FIRST_HORIZON, run_seed)
     return out
+
+
+def clipped_gd_hits(constants: dict, seed: int) -> dict[str, Hits]:
+    """Clipped GD (Thm 3 parameters) on both Thm 4 instances (see :func:`hits_on_thm4_instances`)."""
+    return hits_on_thm4_instances(CLIPPED_GD_THEOREM, constants, seed)
 
 
 def thm4_m_grid(n: int) -> np.ndarray:
