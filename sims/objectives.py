@@ -75,9 +75,16 @@ class Objective(Component):
         return int(values["dim"]) if self.fixed_dim is None else self.fixed_dim
 
     def expression(self, values: dict[str, float]) -> tuple[sp.Expr, list[sp.Symbol]]:
-        """``(f, xs)``: the defining sympy expression and its d real symbols."""
+        """``(f, xs)``: the defining sympy expression and its d real symbols.
+
+        Parameters enter as the exact rationals equal to the float values the
+        kernels use (``sp.Rational(0.4)`` is the binary double nearest 0.4):
+        with Python floats, sympy would round products such as ``L0/L1**2``
+        and, e.g., give ``exp_wall`` a spurious gradient jump at 0.
+        """
         xs = list(sp.symbols(f"x0:{self.dimension(values)}", real=True))
-        return self.sympy_expr(xs, values), xs
+        exact = {k: sp.Rational(v) for k, v in values.items()}
+        return self.sympy_expr(xs, exact), xs
 
 
 def _positive(name: str, default: float, doc: str) -> Param:
@@ -150,7 +157,9 @@ def _double_well_l0(l1: float) -> float:
     if l1 >= 3.0:
         return 2.0
     u = (3.0 + math.sqrt(9.0 + 3.0 * l1 * l1)) / (3.0 * l1)
-    return -l1 * u**3 + 3.0 * u**2 + l1 * u - 1.0
+    # Rounded up by 1e-12 relative: a declared pair must not fall below the exact frontier by
+    # floating-point rounding (the float q(u*) at L1 = 1 is 1.7e-15 below 2 + 16/(3 sqrt 3)).
+    return (-l1 * u**3 + 3.0 * u**2 + l1 * u - 1.0) * (1.0 + 1e-12)
 
 
 _DOUBLE_WELL_L1 = (0.5, 1.0, 3.0)

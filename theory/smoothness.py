@@ -35,10 +35,11 @@ functions ``f = phi(||x||)``; each reduces to a one-variable supremum of
 On an interval where the ratio is differentiable its supremum is attained at a critical point
 (``s (D2' D1 - D2 D1') + L0 D1' = 0`` with ``s = sign D2``), at a zero of ``D2`` (kink of ``|D2|``),
 or approached at an end of the interval (``+-oo``, a zero of ``D1``, a breakpoint of a piecewise
-f).  All of these are found with ``solveset`` and ``limit``; the ratio is also evaluated at one
-point between consecutive special points (this covers intervals on which it is constant).  If
-sympy cannot return a finite set for one of these equations the computation falls back to the
-numerical search.
+f).  Rational equations are solved by exact real-root isolation, others with ``solveset``;
+limits with ``limit``.  The ratio is also evaluated at one point between consecutive special
+points (this covers intervals on which it is constant).  If sympy cannot return a finite set
+for one of these equations the computation falls back to the numerical search.  Candidates are
+ranked by a 40-digit evaluation; the returned value is the exact expression of the winner.
 
 *Numeric* otherwise (see :func:`frontier`).  Every result records how it was obtained
 (:class:`Supremum`).
@@ -47,10 +48,11 @@ numerical search.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+import mpmath
 import numpy as np
 import sympy as sp
 from scipy import optimize
@@ -83,6 +85,7 @@ NUMERIC_RTOL = 1e-9
 NUMERIC_GRAD_FLOOR = 1e-6
 
 _SYMBOLIC, _NUMERIC = "symbolic", "numeric"
+_JUMP = "infinite: f or f' jumps"
 _METHODS = ("auto", _SYMBOLIC, _NUMERIC)
 
 
@@ -215,9 +218,10 @@ class UnboundedPath:
         expr, xs = _check_objective(expr, symbols)
         sign = 1 if self.direction == sp.oo else -1
         t_val = sp.Integer(1)
+        margin = _Margin(expr, xs)
         for _ in range(max_doublings):
             point = tuple(sp.sympify(p).subs(self.t, sign * t_val) for p in self.path)
-            if _margin(expr, xs, point, L0, L1) < 0:
+            if margin(point, L0, L1) < 0:
                 return point
             t_val *= 2
         raise RuntimeError("no violation found along the path; the limit proof and the evaluation disagree")
@@ -341,6 +345,17 @@ def _num(value, digits: int = 30) -> float:
     return float(out)
 
 
+def _approx(value) -> mpmath.mpf:
+    """A sympy value as a 40-digit mpmath number (``+-inf`` for ``+-oo``), for ranking."""
+    value = sp.sympify(value)
+    if value in (sp.oo, -sp.oo):
+        return mpmath.inf if value == sp.oo else -mpmath.inf
+    approx = sp.N(value, 40)
+    if not approx.is_real:
+        raise _SymbolicFailure(f"non-real value {value}")
+    return mpmath.mpf(str(approx))
+
+
 def _sign(value) -> int:
     """Exact sign of a closed-form real number (high-precision evaluation, exact tie-break)."""
     value = sp.sympify(value)
@@ -356,32 +371,40 @@ def _sign(value) -> int:
     raise _SymbolicFailure(f"cannot decide the sign of {value}")
 
 
-def _spectral_norm_exact(matrix: sp.Matrix) -> float:
-    """||matrix||_2 of an exact symmetric matrix, with 30 significant digits."""
-    numeric = np.array(matrix.evalf(30).tolist(), dtype=float)
-    if matrix.shape == (1, 1):
-        return abs(_num(matrix[0, 0]))
-    return float(np.max(np.abs(np.linalg.eigvalsh(numeric))))
-
-
-def _margin(expr, xs, point, L0, L1) -> float:
-    """``L0 + L1 ||grad f|| - ||hess f||`` at a finite point, with 30 significant digits.
+class _Margin:
+    """``L0 + L1 ||grad f|| - ||hess f||`` at finite points, evaluated with 30 significant digits.
 
     For piecewise objectives (Abs, Piecewise, ...) ``||hess f||`` is the C^1 relaxation's value:
     the largest of the Hessian norms at the point and just beside it on both sides of every
     axis (offset 1e-40, exact arithmetic), i.e. the largest one-sided value at a breakpoint.
+    Derivatives are computed once per objective.
     """
-    if expr.has(*_NONSMOOTH):
-        expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
-    grad, hess = gradient_and_hessian(expr, xs)
-    sub = dict(zip(xs, point))
-    g = math.sqrt(sum(_num(gi.subs(sub)) ** 2 for gi in grad))
-    points = [tuple(point)]
-    if expr.has(sp.Piecewise):
-        offset = sp.Rational(1, 10**40)
-        points += [tuple(p + (sign * offset if j == i else 0) for j, p in enumerate(point)) for i in range(len(xs)) for sign in (1, -1)]
-    h = max(_spectral_norm_exact(hess.subs(dict(zip(xs, q)))) for q in points)
-    return _num(L0) + _num(L1) * g - h
+
+    _DIGITS = 30
+
+    def __init__(self, expr, xs):
+        if expr.has(*_NONSMOOTH):
+            expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        self.xs = xs
+        self.grad, self.hess = gradient_and_hessian(expr, xs)
+        self.piecewise = expr.has(sp.Piecewise)
+
+    def _hessian_norm(self, point) -> mpmath.mpf:
+        entries = self.hess.subs(dict(zip(self.xs, point))).evalf(self._DIGITS + 10)
+        with mpmath.workdps(self._DIGITS + 10):
+            matrix = mpmath.matrix([[mpmath.mpf(str(v)) for v in row] for row in entries.tolist()])
+            return max(abs(v) for v in mpmath.eigsy(matrix, eigvals_only=True))
+
+    def __call__(self, point, L0, L1) -> float:
+        sub = dict(zip(self.xs, point))
+        g = math.sqrt(sum(_num(gi.subs(sub)) ** 2 for gi in self.grad))
+        points = [tuple(point)]
+        if self.piecewise:
+            offset = sp.Rational(1, 10**40)
+            points += [tuple(p + (sign * offset if j == i else 0) for j, p in enumerate(point)) for i in range(len(self.xs)) for sign in (1, -1)]
+        h = max(self._hessian_norm(q) for q in points)
+        with mpmath.workdps(self._DIGITS):
+            return float(mpmath.mpf(str(sp.N(L0, self._DIGITS))) + mpmath.mpf(str(sp.N(L1, self._DIGITS))) * mpmath.mpf(g) - h)
 
 
 # ============================================================================ one-variable engine
@@ -479,6 +502,7 @@ class _Candidate:
     value: sp.Expr
     point: sp.Expr
     how: str
+    approx: mpmath.mpf  # value to 40 digits: candidates are ranked by it
 
 
 def _one_sided(expr, x, point, side: str):
@@ -515,7 +539,7 @@ def _stationary_curvatures(pieces: Sequence[_Piece], x) -> list[tuple[sp.Expr, s
     out = []
     for piece in pieces:
         for z, sides in _piece_zeros_d1(piece, x):
-            values = [sp.Abs(_one_sided(piece.d2, x, z, s)) for s in sides]
+            values = [sp.Abs(_value_at(piece.d2, x, z, s)) for s in sides]
             out.append((z, max(values, key=_num)))
     return out
 
@@ -532,10 +556,19 @@ def _piece_candidates(piece: _Piece, x, L0) -> list[_Candidate]:
     for s in (1, -1):
         critical += _finite_solutions(s * (d2p * d1 - d2 * d1p) + L0 * d1p, x, interior)
     zero_points = {z for z, _ in zeros1}
+    ratio_mp = sp.lambdify(x, ratio, "mpmath")
+
+    def at(p, how):
+        # Ranking by a 40-digit evaluation is far cheaper than evaluating the exact expression
+        # (CRootOf); the exact value is kept for the winner.
+        with mpmath.workdps(40):
+            approx = mpmath.re(ratio_mp(mpmath.mpf(str(sp.N(p, 40)))))
+        return _Candidate(ratio.subs(x, p), p, how, approx)
+
     out = []
     for p in set(critical) | set(zeros2):
         if p not in zero_points:
-            out.append(_Candidate(ratio.subs(x, p), p, f"attained at {p}"))
+            out.append(at(p, f"attained at {p}"))
     # Approached at zeros of d1 (from the sides inside the piece): +oo if |d2| > L0 there, -oo
     # (irrelevant) if |d2| < L0, a limit to compute if |d2| = L0.
     for z, sides in zeros1:
@@ -545,16 +578,14 @@ def _piece_candidates(piece: _Piece, x, L0) -> list[_Candidate]:
                 continue
             lim = sp.oo if excess > 0 else _one_sided(ratio, x, z, side)
             how = f"infinite: |hess| > L0 where grad = 0 (at {z})" if lim == sp.oo else f"limit at {z}{side}"
-            out.append(_Candidate(lim, z, how))
+            out.append(_Candidate(lim, z, how, _approx(lim)))
     # The ends of the piece: limits at +-oo; finite ends (breakpoints) by substitution, the piece's
     # formula being valid on the closure (one-sided value of the C^1 relaxation).
     for end, side in _end_sides(iv):
         if end in zero_points:
             continue
-        if end in (sp.oo, -sp.oo):
-            out.append(_Candidate(_one_sided(ratio, x, end, side), end, f"limit at {end}"))
-        else:
-            out.append(_Candidate(_value_at(ratio, x, end, side), end, f"one-sided value at {end}{side}"))
+        value = _one_sided(ratio, x, end, side) if end in (sp.oo, -sp.oo) else _value_at(ratio, x, end, side)
+        out.append(_Candidate(value, end, f"limit at {end}" if end in (sp.oo, -sp.oo) else f"one-sided value at {end}{side}", _approx(value)))
     # One sample point between consecutive special points: covers pieces on which the ratio is
     # constant (the critical-point equation then holds identically).
     special = sorted({iv.start, iv.end, *zero_points, *zeros2, *critical}, key=_num)
@@ -567,13 +598,13 @@ def _piece_candidates(piece: _Piece, x, L0) -> list[_Candidate]:
             p = a + 1
         else:
             p = (a + b) / 2
-        out.append(_Candidate(ratio.subs(x, p), p, f"attained at {p}"))
+        out.append(at(p, f"attained at {p}"))
     return out
 
 
 def _best(candidates: list[_Candidate]) -> _Candidate:
     """Largest candidate; the positive part is applied by the caller."""
-    return max(candidates, key=lambda c: _num(c.value))
+    return max(candidates, key=lambda c: c.approx)
 
 
 @dataclass(frozen=True)
@@ -645,11 +676,11 @@ def _one_dim_sup(problem: _OneDimProblem, L0) -> _Candidate:
 
 def _one_dim_sup_uncached(problem: _OneDimProblem, L0) -> _Candidate:
     if problem.jump is not None:
-        return _Candidate(sp.oo, problem.jump, f"infinite: f or f' jumps at {problem.jump} (f is not C^1)")
+        return _Candidate(sp.oo, problem.jump, f"{_JUMP} at {problem.jump} (f is not C^1)", mpmath.inf)
     candidates = [c for piece in problem.pieces for c in _piece_candidates(piece, problem.x, L0)]
     best = _best(candidates)
-    if _num(best.value) <= 0:
-        return _Candidate(sp.Integer(0), best.point, "ratio <= 0 everywhere (largest value " f"{best.value} at {best.point})")
+    if best.approx <= 0:
+        return _Candidate(sp.Integer(0), best.point, f"ratio <= 0 everywhere (largest value {mpmath.nstr(best.approx, 6)} at {best.point})", mpmath.mpf(0))
     return best
 
 
@@ -696,13 +727,13 @@ def _symbolic_frontier(expr, xs, L0) -> Supremum:
     if parts is not None:
         problems = [_cached_problem(part, x) for part, x in zip(parts, xs)]
         sups = [_one_dim_sup(p, L0) for p in problems]
-        i = max(range(d), key=lambda k: _num(sups[k].value))
+        i = max(range(d), key=lambda k: sups[k].approx)
         best = sups[i]
         others_vanish = all(problems[j].vanishing_point is not None for j in range(d) if j != i)
         if not others_vanish:
             raise _SymbolicFailure("a separable part has a gradient bounded away from zero")
         point = tuple(best.point if j == i else problems[j].vanishing_point for j in range(d))
-        how = best.how if d == 1 else f"coordinate {i}: {best.how}; other coordinates where their gradient vanishes"
+        how = best.how if d == 1 else f"{best.how} (coordinate {i}; the other coordinates where their gradient vanishes)"
         return Supremum(best.value, _SYMBOLIC, point, how)
     rho = sp.Symbol("rho", real=True)
     profile = _radial_profile(expr, xs, rho)
@@ -711,7 +742,7 @@ def _symbolic_frontier(expr, xs, L0) -> Supremum:
     problem = _one_dim_problem(profile, rho, sp.Interval(0, sp.oo), radial=True)
     best = _one_dim_sup(problem, L0)
     point = (best.point,) + (sp.Integer(0),) * (d - 1)
-    return Supremum(best.value, _SYMBOLIC, point, f"radial, rho = ||x||: {best.how}")
+    return Supremum(best.value, _SYMBOLIC, point, f"{best.how} (radial, along rho = ||x||)")
 
 
 def _symbolic_min_L0(expr, xs) -> Supremum:
@@ -1027,7 +1058,7 @@ def certify(expr, symbols, L0, L1, method: str = "auto") -> Certificate:
     expr, xs = _check_objective(expr, symbols)
     L0, L1 = _exact_number(L0, "L0"), _exact_number(L1, "L1")
     sup = frontier(expr, xs, L0, method)
-    slack = -sp.oo if sup.value == sp.oo else sp.nsimplify(L1 - sup.value) if sup.method == _SYMBOLIC else L1 - sup.value
+    slack = -sp.oo if sup.value == sp.oo else L1 - sup.value
     if sup.method == _SYMBOLIC:
         admissible = sup.value != sp.oo and _sign(L1 - sup.value) >= 0
         reason = "exact: L1 >= L1*(L0)" if admissible else "exact: L1 < L1*(L0)"
@@ -1042,43 +1073,40 @@ def certify(expr, symbols, L0, L1, method: str = "auto") -> Certificate:
     if admissible:
         margin = None
         if sup.maximiser is not None and all(_num(c) not in (math.inf, -math.inf) for c in sup.maximiser):
-            margin = _margin(expr, xs, sup.maximiser, L0, L1)
+            margin = _Margin(expr, xs)(sup.maximiser, L0, L1)
         return Certificate(L0, L1, True, sup, slack, None, margin, reason)
+    if sup.how.startswith(_JUMP):
+        # f' is discontinuous there: the difference quotient of grad f is unbounded.
+        return Certificate(L0, L1, False, sup, slack, sup.maximiser, -math.inf, reason)
     point = _counterexample(expr, xs, L0, L1, sup)
-    margin = None if point is None else _margin(expr, xs, point, L0, L1)
+    margin = None if point is None else _Margin(expr, xs)(point, L0, L1)
     return Certificate(L0, L1, False, sup, slack, point, margin, reason)
 
 
 def _counterexample(expr, xs, L0, L1, sup: Supremum) -> tuple | None:
-    """A finite point with negative margin, near where the frontier's supremum is approached."""
+    """A finite point with negative margin, at or near where the frontier's supremum is approached.
+
+    Tries the maximiser itself (a stationary point with ``||hess|| > L0``, an attained
+    maximum), then the sequence approaching it: ``+-2^k`` for infinite coordinates and
+    ``c +- 2^-k`` for finite ones, k = 0, ..., 63.
+    """
     if sup.maximiser is None:
         return None
-    if sup.value == sp.oo and sup.maximiser is not None and all(_num(c) not in (math.inf, -math.inf) for c in sup.maximiser):
-        # A stationary point with ||hess|| > L0, or a jump of f': the margin is negative at the
-        # point itself, or (for a jump / a limit) at points approaching it.
-        candidates = [sup.maximiser]
-    else:
-        candidates = []
-    centre = [_num(c) for c in sup.maximiser]
-    for k in range(0, 64):
-        step = 2.0 ** (k - 20)
-        point = []
-        for c in centre:
-            if c == math.inf:
-                point.append(2.0**k)
-            elif c == -math.inf:
-                point.append(-(2.0**k))
-            else:
-                point.append(c)
-        candidates.append(tuple(point))
-        if all(math.isfinite(c) for c in centre):
-            candidates += [tuple(c + s * step for c in centre) for s in (1.0, -1.0)]
+    margin = _Margin(expr, xs)
+    centre = [sp.sympify(c) for c in sup.maximiser]
+    finite = [c not in (sp.oo, -sp.oo) for c in centre]
+    candidates = [tuple(centre)] if all(finite) else []
+    for k in range(64):
+        for side in (1, -1):
+            candidates.append(tuple(
+                c + side * sp.Rational(1, 2**k) if ok else sp.sign(c) * sp.Integer(2) ** k
+                for c, ok in zip(centre, finite)
+            ))
     for point in candidates:
-        exact = tuple(sp.nsimplify(p) if not isinstance(p, sp.Basic) else p for p in point)
         try:
-            if _margin(expr, xs, exact, L0, L1) < 0:
-                return exact
-        except (_SymbolicFailure, ValueError, TypeError, OverflowError):
+            if margin(point, L0, L1) < 0:
+                return point
+        except (_SymbolicFailure, ValueError, TypeError, OverflowError, ZeroDivisionError):
             continue
     return None
 
