@@ -250,7 +250,7 @@ C_MU = Constant(mu, doc="strong convexity modulus", **POS)
 C_TAU = Constant(tau, doc="almost-sure noise bound ||g - grad f|| <= tau", **POS)
 C_H = Constant(h, doc="fixed step size of gradient descent", **POS)
 C_D = Constant(d, 1.0, integer=True, doc="dimension", probe=(1.0, 1e4))
-C_B = Constant(B, doc="coordinate-wise moment scale E|g_i|^alpha <= B^alpha (dimension-free)", **POS)
+C_B = Constant(B, doc="coordinate-wise moment scale B = ||(B_i)||_alpha = (sum_i B_i^alpha)^(1/alpha), E|g_i|^alpha <= B_i^alpha", **POS)
 
 
 # ----------------------------------------------------------------------------- quantities
