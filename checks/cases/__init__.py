@@ -1,3 +1,3 @@
 """Check cases, one module per group of theorems; importing registers them."""
 
-from . import bounded_noise, controls, deterministic, dimension  # noqa: F401
+from . import bounded_noise, controls, deterministic, dimension, heavy_tail  # noqa: F401
