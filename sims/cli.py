@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import re
-import sys
 from typing import Sequence
 
 import numpy as np

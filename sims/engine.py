@@ -37,7 +37,6 @@ of squares, so a gradient above ~1e154 counts as overflowed).  From then on its 
 from __future__ import annotations
 
 import math
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field

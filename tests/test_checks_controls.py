@@ -176,13 +176,6 @@ def test_markov_control_violates_with_stated_power(checks):
     assert not row.config["gaussian_contrast"]["violates"]
 
 
-def test_fixed_threshold_control_violates_and_prescribed_contrast_does_not(checks):
-    (row,) = checks[C.CHECK_FIXED].run(PROFILE, 0)
-    assert row.control and row.verdict == "violates"
-    contrast = row.config["prescribed_threshold_contrast"]
-    assert contrast["ci"][0] <= row.predicted  # the prescribed threshold is not significantly shallower
-
-
 def test_dimension_rows(checks):
     def se(r):  # standard error read off the 99% bootstrap interval
         return (r.measured_ci[1] - r.measured_ci[0]) / (2 * stats.norm.ppf(0.995))

@@ -448,7 +448,6 @@ def clipped_noise_lemma_proof(n_random: int = 20000, seed: int = 0) -> list[Chec
     if isinstance(n_random, bool) or not isinstance(n_random, (int, np.integer)) or n_random < 100:
         raise ValueError(f"n_random must be an integer >= 100, got {n_random!r}")
     tau, alpha_minus_1 = sp.symbols("tau a", positive=True)
-    b = sp.Symbol("b", nonnegative=True)  # 2 - alpha
     steps = []
     # ||clip(g) - g|| = (n - tau)_+ : for n > tau the clipped vector is (tau/n) g.
     _, above = _cases(tau)[1]

@@ -20,14 +20,6 @@ Checks registered here
     have little power against heavy tails, so the Markov level delta is
     chosen to maximise the exact power (computed from the exact law of the
     iterate), which the row states.
-``neurips20_gclip_strongly_convex/fixed_threshold_control`` (control)
-    Clipped SGD with the GClip strongly convex step size but a FIXED
-    threshold on skewed noise converges only to a neighbourhood (Koloskova,
-    Hendrikx, Stich, ICML 2023: bias floor about min{sigma, sigma^2/c});
-    checked against the GClip rate exponent with
-    :func:`checks.measure.rate_row` it must violate, while the prescribed
-    (growing) threshold on the same instance does not (recorded as the
-    contrast).
 
 The deliberately wrong exponent control is in :mod:`checks.cases.dimension`
 (it reuses the CClip horizon sweep).
@@ -56,7 +48,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats as _st
@@ -64,15 +55,13 @@ from scipy import stats as _st
 import sims
 from sims.params import InvalidParameter
 from theory.catalog import get
-from theory.stable import alpha_moment_scale
 from theory.theorem import alpha as ALPHA_SYMBOL
 
 from ..core import Check, Profile, Row, register
-from ..measure import derive_seed, markov_row, median_ci, rate_row
+from ..measure import derive_seed, markov_row, median_ci
 from ..stats import SlopeFit, hill_tail_index, loglog_slope, markov_test, mean_ci
 
 SGD_FAILURE = "neurips20_remark1_sgd_failure"
-GCLIP_STRONGLY_CONVEX = "neurips20_gclip_strongly_convex"
 
 # ----------------------------------------------------------------------------- SGD failure design
 #: Curvature mu of f = mu x^2/2 (the quadratic with L = mu).
@@ -110,17 +99,6 @@ MARKOV_REPLICATES_PER_R = 100
 #: exact law, not from the data, so the false-alarm probability is unaffected).
 MARKOV_DELTAS = (0.1, 0.03, 0.01, 0.003, 0.001)
 MARKOV_FALSE_ALARM = 1e-3
-
-# ----------------------------------------------------------------------------- fixed-threshold control design
-#: Moment order alpha of the GClip strongly convex theorem and index of the (skewed) stable noise:
-#: the noise index must exceed alpha for a finite alpha-moment (theory.md section 9, pitfall 3).
-FIXED_ALPHA = 1.5
-FIXED_NOISE = {"alpha": 1.8, "beta": 1.0, "scale": 1.0}
-#: Start of the fixed-threshold control (the objective's default).
-FIXED_X0 = 1.0
-#: The fixed threshold in units of sigma (KHS23's floor is then about sigma).
-FIXED_THRESHOLD_PER_SIGMA = 1.0
-RATE_CONFIDENCE = 0.99
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -408,39 +386,6 @@ def sgd_gradients(alpha: float, R: int, base_seed: int, tag: str, *, K: int = TA
     return np.concatenate(values), configs
 
 
-def sweep_before_horizon(run_kwargs: Callable[[int], dict], horizons: Sequence[int], base_seed: int, tag: str,
-                         metric: str) -> tuple[list[np.ndarray], list[dict]]:  # fmt: skip
-    """Like :func:`checks.measure.horizon_sweep`, read at recorded step K - 1.
-
-    Averaged quantities of the NeurIPS20 theorems speak about ``x_0..x_{K-1}``
-    (``compare_at``: "recorded step K - 1"), while ``horizon_sweep`` reads step K.
-    One separate run per horizon, with its own derived seed.
-
-    Parameters
-    ----------
-    run_kwargs : callable K -> dict
-        ``sims.simulate`` arguments for horizon K (without K, seed, record).
-    horizons : sequence of int
-        Each >= 2.
-    base_seed : int
-    tag : str
-    metric : str
-
-    Returns
-    -------
-    values : list of arrays
-    configs : list of dict
-    """
-    values, configs = [], []
-    for K in horizons:
-        if int(K) < 2:
-            raise InvalidParameter(f"horizons must be >= 2 to read step K - 1, got {K!r}")
-        res = sims.simulate(K=int(K), seed=derive_seed(base_seed, tag, int(K)), record=[int(K) - 1], **run_kwargs(int(K)))
-        values.append(res.values(metric, int(K) - 1))
-        configs.append(res.config)
-    return values, configs
-
-
 def exponent_at(theorem_id: str, alpha: float) -> float:
     """The theorem's rate exponent in K (``Theorem.rate_exponent``) at this alpha."""
     return float(get(theorem_id).rate_exponent().subs(ALPHA_SYMBOL, alpha))
@@ -598,87 +543,8 @@ def run_markov_control(profile: Profile, seed: int) -> list[Row]:
 # ----------------------------------------------------------------------------- fixed-threshold control
 
 
-def _fixed_threshold_setup(K: int, fixed: bool, R: int) -> dict:
-    """simulate() arguments of the GClip strongly convex setting, with a fixed or the prescribed threshold.
-
-    The theorem's G bounds E|g|^alpha along the trajectory; by Minkowski,
-    ``(E|mu x + xi|^alpha)^(1/alpha) <= mu |x| + sigma``, so G = mu |x0| + sigma
-    while the iterates stay in [-|x0|, |x0|] (it only sets the prescribed
-    threshold's scale, used by the contrast).
-    """
-    sigma = alpha_moment_scale("stable", FIXED_ALPHA, FIXED_NOISE).value
-    setup = get(GCLIP_STRONGLY_CONVEX).simulation(mu=MU, G=MU * abs(FIXED_X0) + sigma, alpha=FIXED_ALPHA, K=K)
-    params = dict(setup["method_params"])
-    if fixed:
-        params["threshold"] = FIXED_THRESHOLD_PER_SIGMA * sigma
-    return dict(
-        objective="quadratic", method=setup["method"], noise="stable", R=R, x0=FIXED_X0, avg_power=setup["avg_power"],
-        objective_params={"dim": 1, "L": MU}, method_params=params, noise_params=dict(FIXED_NOISE),
-    )  # fmt: skip
-
-
-def run_fixed_threshold_control(profile: Profile, seed: int) -> list[Row]:
-    """The fixed-threshold control: clipped SGD with a constant threshold against the GClip strongly convex exponent.
-
-    The strongly convex schedules (eta_k = 4/(mu (k+2))) relax in a few
-    steps, so over the profile's horizons the prescribed threshold shows
-    the theorem's rate (the contrast) and the fixed one its bias floor.
-    (The non-convex prescription eta = K^(-alpha/(3 alpha - 2))/(16 L) does
-    not: K eta < 2 up to K = 3000, and even its prescribed threshold's slope
-    is shallower than the exponent over that window, so that contrast would
-    not separate the floor from a pre-asymptotic regime.)
-    """
-    thm = get(GCLIP_STRONGLY_CONVEX)
-    metric = thm.quantity
-    exponent = exponent_at(GCLIP_STRONGLY_CONVEX, FIXED_ALPHA)
-    H = profile.horizons
-    fixed_vals, fixed_cfg = sweep_before_horizon(lambda K: _fixed_threshold_setup(K, True, profile.replicates), H, seed, "fixed", metric)
-    presc_vals, presc_cfg = sweep_before_horizon(lambda K: _fixed_threshold_setup(K, False, profile.replicates), H, seed, "prescribed", metric)
-    contrast = loglog_slope(H, presc_vals, n_boot=profile.n_boot, confidence=RATE_CONFIDENCE, seed=derive_seed(seed, "contrast"))
-    sigma = alpha_moment_scale("stable", FIXED_ALPHA, FIXED_NOISE).value
-    c = FIXED_THRESHOLD_PER_SIGMA * sigma
-    row = rate_row(
-        check=CHECK_FIXED,
-        theorem=GCLIP_STRONGLY_CONVEX,
-        instance=(
-            f"clipped SGD with a FIXED threshold c = {FIXED_THRESHOLD_PER_SIGMA:g} sigma = {c:.3g} (not the prescribed "
-            f"growing one) on f = {MU:g} x^2/2 from x0 = {FIXED_X0:g}, skewed S({FIXED_NOISE['alpha']:g}, "
-            f"{FIXED_NOISE['beta']:g}, {FIXED_NOISE['scale']:g}) noise"
-        ),
-        parameter=f"alpha={FIXED_ALPHA:g}",
-        horizons=H,
-        samples=fixed_vals,
-        exponent=exponent,
-        tight=False,
-        config={
-            "simulations": fixed_cfg,
-            "horizons": list(H),
-            "sigma": sigma,
-            "metric": metric,
-            "compare_at": "recorded step K - 1",
-            "prescribed_threshold_contrast": {"simulations": presc_cfg, "slope": contrast.slope, "ci": [contrast.lower, contrast.upper]},
-        },
-        n_boot=profile.n_boot,
-        confidence=RATE_CONFIDENCE,
-        seed=derive_seed(seed, "fixed_slope"),
-        control=True,
-    )
-    row.reason += (
-        f". With a fixed threshold clipped SGD converges only to a neighbourhood (Koloskova, Hendrikx, Stich, ICML 2023: "
-        f"a gradient bias floor, of order min{{sigma, sigma^2/c}} = {min(sigma, sigma**2 / c):.3g} in the worst case over "
-        f"noise laws; this instance's floor is far lower but still fixed): mean {metric} "
-        f"{float(np.mean(fixed_vals[0])):.3g} at K = {H[0]}, {float(np.mean(fixed_vals[-1])):.3g} at K = {H[-1]}. "
-        f"Contrast on the same instance with the prescribed threshold G (k+1)^(1/alpha): slope {contrast.slope:.3f} "
-        f"[{contrast.lower:.3f}, {contrast.upper:.3f}], mean {float(np.mean(presc_vals[-1])):.3g} at K = {H[-1]}"
-    )
-    return [row]
-
-
-# ----------------------------------------------------------------------------- registration
-
 CHECK_TAIL = f"{SGD_FAILURE}/tail_index"
 CHECK_MARKOV = f"{SGD_FAILURE}/markov_control"
-CHECK_FIXED = f"{GCLIP_STRONGLY_CONVEX}/fixed_threshold_control"
 
 register(Check(
     name=CHECK_TAIL, theorem=SGD_FAILURE, run=run_sgd_failure,
@@ -687,8 +553,4 @@ register(Check(
 register(Check(
     name=CHECK_MARKOV, theorem=SGD_FAILURE, run=run_markov_control, control=True,
     description="control: SGD's mean squared gradient under alpha-stable noise vs the Gaussian-matched finite bound (Markov)",
-))  # fmt: skip
-register(Check(
-    name=CHECK_FIXED, theorem=GCLIP_STRONGLY_CONVEX, run=run_fixed_threshold_control, control=True,
-    description="control: clipped SGD with a fixed threshold (bias floor) vs the GClip strongly convex exponent",
 ))  # fmt: skip

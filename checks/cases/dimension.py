@@ -73,9 +73,9 @@ from theory.stable import alpha_moment_scale
 from theory.theorem import OrderOnly
 
 from ..core import Check, Profile, Row, register
-from ..measure import derive_seed, rate_row
+from ..measure import derive_seed, horizon_sweep, rate_row
 from ..stats import loglog_slope
-from .controls import exponent_at, sweep_before_horizon
+from .controls import exponent_at
 
 CCLIP = "neurips20_cclip_dimension_free"
 GCLIP_COORD = "neurips20_gclip_coordinate_noise"
@@ -325,9 +325,9 @@ def rate_rows(theorem_id: str, check: str, profile: Profile, seed: int) -> list[
         reason=f"{why}: only its exponents can be checked (rate in K in the next row, dimension exponent in the dimension rows)",
         config={"B": B, "d": RATE_DIMENSION},
     )
-    values, configs = sweep_before_horizon(
+    values, configs = horizon_sweep(
         lambda K: run_kwargs(theorem_id, METHOD[theorem_id], "stable", RATE_DIMENSION, "coordinate", K, profile.replicates),
-        H, seed, f"rate/{theorem_id}", thm.quantity,
+        H, seed, f"rate/{theorem_id}", thm.quantity, offset=-1,
     )  # fmt: skip
     exponent = exponent_at(theorem_id, ALPHA)
     common = dict(check=check, theorem=theorem_id, instance=instance, horizons=H, samples=values,
