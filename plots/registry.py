@@ -26,6 +26,6 @@ def register(fig: Figure) -> Figure:
 
 
 def all_figures() -> dict[str, Figure]:
-    from . import iterations_vs_m, noise_tails, rate_vs_alpha, sgd_vs_clipping, smoothness_vs_gradnorm  # noqa: F401  (registers on import)
+    from . import dimension, iterations_vs_m, noise_tails, rate_vs_alpha, sgd_vs_clipping, smoothness_vs_gradnorm  # noqa: F401  (registers on import)
 
     return dict(_FIGURES)
