@@ -20,6 +20,7 @@ import os
 import platform
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -194,7 +195,7 @@ class SweepCache:
                     stored = str(z["__checksum__"])
                 if stored == self._checksum(arrays):
                     return arrays
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 pass
             path.unlink(missing_ok=True)  # corrupt: recompute, never plot it
         arrays = {n: np.asarray(v) for n, v in compute().items()}
