@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Bootstrap for a fresh machine with only Python (>= 3.11) and pip.
 
-    python3 tasks.py figures   # the main job (installs into ./.venv first)
+    python3 tasks.py figures   # the main job: regenerate figures/ (installs into ./.venv first)
     python3 tasks.py test      # the test suite (installs into ./.venv first)
 
 Each command creates the local virtual environment ``.venv`` on first use and
 reinstalls the project only when ``pyproject.toml`` changes.  Extra
-arguments after ``test`` go to pytest.
+arguments go to pytest (``test``) or to ``sandbox figures`` (``figures``,
+e.g. ``--quick`` or a figure name).
 """
 
 from __future__ import annotations
@@ -51,11 +52,8 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     if argv[0] == "test":
         return run("-m", "pytest", *argv[1:])
-    # Main job.  Until the figure pipeline exists: SGD vs clipped SGD on the same heavy-tailed noise.
-    common = ["-m", "sims.cli", "simulate", "--objective", "quadratic", "--noise", "stable", "--set", "alpha=1.3",
-              "--set", "lr=0.05", "--K", "2000", "--R", "400", "--seed", "1"]
-    rc = run(*common, "--method", "sgd")
-    return rc or run(*common, "--method", "clipped_sgd", "--set", "threshold=1")
+    # Main job: regenerate every figure into figures/ (cached sweeps make re-runs instant).
+    return run("-m", "sandbox.cli", "figures", *argv[1:])
 
 
 if __name__ == "__main__":

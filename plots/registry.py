@@ -25,7 +25,11 @@ def register(fig: Figure) -> Figure:
     return fig
 
 
+#: The order of ``sandbox figures`` and of the README: the headline first.
+ORDER = ("rate-vs-alpha", "iterations-vs-M", "smoothness-vs-gradnorm", "noise-tails", "sgd-vs-clipping", "dimension")
+
+
 def all_figures() -> dict[str, Figure]:
     from . import dimension, iterations_vs_m, noise_tails, rate_vs_alpha, sgd_vs_clipping, smoothness_vs_gradnorm  # noqa: F401  (registers on import)
 
-    return dict(_FIGURES)
+    return {name: _FIGURES[name] for name in sorted(_FIGURES, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))}
