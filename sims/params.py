@@ -14,6 +14,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from theory.ranges import IntervalMixin
+
 
 class InvalidParameter(ValueError):
     """A parameter is outside its valid range, or a name is unknown.
@@ -23,7 +25,7 @@ class InvalidParameter(ValueError):
 
 
 @dataclass(frozen=True)
-class Param:
+class Param(IntervalMixin):
     """A scalar parameter with a documented valid interval.
 
     Parameters
@@ -54,24 +56,6 @@ class Param:
     integer: bool = False
     constant: bool = False
     doc: str = ""
-
-    def range_text(self) -> str:
-        """The valid interval in mathematical notation, e.g. ``(0, 2]``."""
-        left = "(" if (self.lo_open or self.lo == -math.inf) else "["
-        right = ")" if (self.hi_open or self.hi == math.inf) else "]"
-        fmt = lambda v: ("-inf" if v < 0 else "inf") if math.isinf(v) else f"{v:g}"  # noqa: E731
-        kind = "integer in " if self.integer else ""
-        return f"{kind}{left}{fmt(self.lo)}, {fmt(self.hi)}{right}"
-
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the valid interval (nan and +-inf never do)."""
-        if not math.isfinite(value):
-            return False
-        if self.integer and value != math.floor(value):
-            return False
-        above = value > self.lo if self.lo_open else value >= self.lo
-        below = value < self.hi if self.hi_open else value <= self.hi
-        return bool(above and below)
 
     def validate(self, value: Any, owner: str) -> float:
         """Return ``value`` as a float, or raise :class:`InvalidParameter`."""

@@ -50,6 +50,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from .ranges import IntervalMixin
 from .schedules import PowerSchedule
 
 
@@ -135,7 +136,7 @@ C_UNKNOWN = sp.Symbol("C", positive=True)
 
 
 @dataclass(frozen=True)
-class Constant:
+class Constant(IntervalMixin):
     """A symbol with its declared range (kept as data and validated).
 
     Parameters
@@ -173,23 +174,6 @@ class Constant:
     @property
     def name(self) -> str:
         return self.symbol.name
-
-    def range_text(self) -> str:
-        """The valid interval in mathematical notation, e.g. ``(1, 2]``."""
-        left = "(" if (self.lo_open or self.lo == -math.inf) else "["
-        right = ")" if (self.hi_open or self.hi == math.inf) else "]"
-        fmt = lambda v: ("-inf" if v < 0 else "inf") if math.isinf(v) else f"{v:g}"  # noqa: E731
-        return ("integer in " if self.integer else "") + f"{left}{fmt(self.lo)}, {fmt(self.hi)}{right}"
-
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the declared range (nan never does)."""
-        if not value == value:
-            return False
-        if self.integer and value != math.floor(value):
-            return False
-        above = value > self.lo if self.lo_open else value >= self.lo
-        below = value < self.hi if self.hi_open else value <= self.hi
-        return bool(above and below)
 
     def validate(self, value, owner: str) -> float:
         """``value`` as a float, or :class:`InvalidConstant` naming the range."""
