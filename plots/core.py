@@ -203,3 +203,29 @@ class SweepCache:
         np.savez(buf, __checksum__=np.array(self._checksum(arrays)), **arrays)
         _atomic_write_bytes(path, buf.getvalue())
         return arrays
+
+
+def check_rows(names, quick: bool, seed: int):
+    """Rows of the named verification checks (cached with ``sandbox check``), with progress on stderr.
+
+    Figures built on the checks' measurements use this, so a figure and
+    ``sandbox check`` share one computation.
+    """
+    import sys
+    import time
+
+    from checks.core import PROFILES, all_checks, run_checks
+
+    profile = PROFILES["quick" if quick else "default"]
+    checks = all_checks()
+
+    def on_start(check, i, n):
+        print(f"      check {i + 1}/{n}: {check.name} ({profile.name} profile)", file=sys.stderr, flush=True)
+
+    def on_rows(check, rows, cached, seconds):
+        print(f"        {'cached' if cached else f'{seconds:.1f} s'}", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    rows = run_checks([checks[n] for n in names], profile, seed, on_start=on_start, on_rows=on_rows)
+    return profile, rows, time.perf_counter() - t0
+

@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from checks.cases.dimension import CCLIP, GCLIP_COORD
-from checks.core import PROFILES, all_checks, run_checks
 
-from .core import method_color
+from .core import check_rows, method_color
 from .registry import Figure, register
 
 _NOISES = (("stable", "i.i.d. coordinates"), ("stable_isotropic", "isotropic"))
@@ -29,10 +28,8 @@ _STYLE = {"clipped_sgd": ("GClip", "o"), "cclip": ("CClip", "s"), "acclip": ("AC
 def make(quick: bool, seed: int, cache):
     import matplotlib.pyplot as plt
 
-    profile = PROFILES["quick" if quick else "default"]
-    checks = all_checks()
     names = [f"{CCLIP}/dimension", f"{GCLIP_COORD}/dimension"]
-    rows = run_checks([checks[n] for n in names], profile, seed)
+    profile, rows, _ = check_rows(names, quick, seed)
     config = {"profile": profile.name, "checks": names}
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.2), sharex=True)

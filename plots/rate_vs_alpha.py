@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from checks.core import PROFILES, all_checks, run_checks
 from theory.catalog import get
 from theory.theorem import alpha as ALPHA
 
-from .core import OKABE_ITO, THEORY_STYLE, method_color
+from .core import OKABE_ITO, THEORY_STYLE, check_rows, method_color
 from .registry import Figure, register
 
 _PANELS = (
@@ -65,10 +64,8 @@ def _alpha_of(row) -> float:
 def make(quick: bool, seed: int, cache):
     import matplotlib.pyplot as plt
 
-    profile = PROFILES["quick" if quick else "default"]
-    checks = all_checks()
     names = [n for _, ns, _ in _PANELS for n in ns] + ["neurips20_remark1_sgd_failure/tail_index"]
-    rows = run_checks([checks[n] for n in names], profile, seed)
+    profile, rows, _ = check_rows(names, quick, seed)
     config = {"profile": profile.name, "checks": names, "alphas": list(profile.alphas), "horizons": list(profile.horizons)}
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 6.6), sharex=True)
