@@ -202,7 +202,7 @@ def rate_row(
     elif tight:
         if fit.upper >= exponent:
             verdict = "tight"
-            reason = f"designated tight instance: the {confidence:.0%} interval contains the theorem's exponent {exponent:.3f} over {window}"
+            reason = f"designated tight instance: the {100 * confidence:g} % interval contains the theorem's exponent {exponent:.3f} over {window}"
         else:
             verdict = "violates"
             reason = f"designated tight instance but slope {fit.slope:.3f} [{fit.lower:.3f}, {fit.upper:.3f}] is faster than the theorem's {exponent:.3f} over {window}: the tightness claim fails"

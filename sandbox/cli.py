@@ -16,6 +16,7 @@ from sims.params import InvalidParameter
 
 def build_parser() -> argparse.ArgumentParser:
     from checks.cli import register as register_checks
+    from demos.cli import register as register_demos
     from plots.cli import register as register_figures
     from sims.cli import register as register_sims
     from theory.cli import register as register_theory
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_theory(sub)
     register_checks(sub)
     register_figures(sub)
+    register_demos(sub)
     return parser
 
 
