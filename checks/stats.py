@@ -10,7 +10,8 @@ quantities are heavy-tailed:
 * :func:`mean_ci` is the usual t interval, returned together with a
   heavy-tail diagnostic saying when a mean may not exist;
 * :func:`loglog_slope` fits ``log y = a + b log K`` over a grid of horizons
-  with a bootstrap confidence interval (replicates resampled within each K).
+  with a percentile-bootstrap interval (replicates resampled within each K)
+  or, for heavy-tailed replicates, a studentized subsampling interval.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats as _st
+
+from sims.params import InvalidParameter
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,18 @@ def mean_ci(samples: np.ndarray, confidence: float = 0.95) -> MeanEstimate:
     return MeanEstimate(m, m - t * se, m + t * se, n, tail, not (tail <= 1.0))
 
 
+#: Interval methods of :func:`loglog_slope`.
+SLOPE_INTERVALS = ("percentile", "subsample")
+
+
 @dataclass(frozen=True)
 class SlopeFit:
-    """Least-squares slope of log(statistic) against log(K), with a bootstrap CI."""
+    """Least-squares slope of log(statistic) against log(K), with a confidence interval.
+
+    ``method`` names the interval (:data:`SLOPE_INTERVALS`); ``n_boot`` is the
+    number of bootstrap resamples or of subsamples; ``subsample_sizes`` the
+    subsample size per horizon (empty for the percentile bootstrap).
+    """
 
     slope: float
     lower: float
@@ -180,6 +192,28 @@ class SlopeFit:
     statistic: str
     n_boot: int
     confidence: float
+    method: str = "percentile"
+    subsample_sizes: tuple[int, ...] = ()
+
+
+def subsample_size(n: int) -> int:
+    """Subsample size of the ``"subsample"`` slope interval for ``n`` replicates.
+
+    ``round(n^(2/3))``, at most ``n // 2``: it grows without bound while
+    ``m/n -> 0``, the two conditions of subsampling's consistency (Politis,
+    Romano, Wolf, *Subsampling*, 1999).  The exponent 2/3 was chosen with the
+    coverage study of ``tests/test_slope_coverage.py``: at ``n = 200``,
+    ``sqrt(n)``, ``n^0.6``, ``n^(2/3)`` and ``n/4`` give intervals within 3 %
+    of each other in width, ``n/2`` about 13 % wider.
+
+    Parameters
+    ----------
+    n : int
+        Replicates at one horizon, at least 4 (so that ``2 <= m < n``).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
+        raise InvalidParameter(f"n (replicates per horizon) must be an integer >= 4, got {n!r}")
+    return int(min(round(n ** (2.0 / 3.0)), n // 2))
 
 
 def loglog_slope(
@@ -189,8 +223,49 @@ def loglog_slope(
     n_boot: int = 2000,
     confidence: float = 0.95,
     seed: int = 0,
+    method: str = "percentile",
 ) -> SlopeFit:
     """Fit ``log s(K) = a + b log K`` where ``s(K)`` summarises the replicates at horizon K.
+
+    Two confidence intervals for the slope ``b`` (``method``):
+
+    ``"percentile"``
+        Percentile bootstrap: replicates resampled with replacement within
+        each horizon.  For a mean of heavy-tailed replicates (tail index
+        below 2: infinite variance) the bootstrap is inconsistent (Athreya,
+        Ann. Statist. 15, 1987) and the interval under-covers: in the coverage
+        study of ``tests/test_slope_coverage.py`` (values ``K^r`` times Pareto
+        noise, 200 replicates at 4 horizons, 1000 repetitions) the 99 %
+        interval covered 0.972 +- 0.005 at tail index 1.2 and 0.982 +- 0.004
+        at 2.0.
+    ``"subsample"`` (``statistic="mean"`` only)
+        Symmetric studentized subsampling.  Romano and Wolf (Metrika 50, 1999)
+        show that subsampling the *studentized* mean is consistent for
+        heavy-tailed data, with no tail index to estimate, because the
+        t-statistic has a limit law whatever the tail.  Here the statistic is
+        the studentized slope ``T = (b_hat - b) / se`` with the delta-method
+        standard error ``se^2 = sum_i w_i^2 s_i^2 / (n_i xbar_i^2)`` (``w``
+        the least-squares weights of ``log xbar_i``, ``s_i`` the sample
+        standard deviation).  Its law is estimated from ``n_boot`` random
+        subsamples drawn without replacement, of size
+        ``m_i = subsample_size(n_i)`` independently within each horizon, as
+        ``|b*_m - b_hat| / se*_m``, where ``se*_m`` carries the finite-population
+        factor ``1 - m_i/n_i`` (the variance of a without-replacement
+        subsample mean about the full-sample mean is ``(1 - m/n) s^2/m``;
+        derived here, checked in ``tests/test_slope_coverage.py``).  The
+        interval is ``b_hat +- q se`` with ``q`` the ``confidence`` quantile
+        of those values: symmetric, because in the coverage study the
+        equal-tailed version was misplaced by the skewness of heavy-tailed
+        subsample means (coverage 0.94 at tail index 1.2 for a 99 % interval).
+        It is conservative for very heavy tails (99 % intervals covered
+        1.000 at tail index 1.2 and 0.997 at 2.0, with twice and 1.4 times the
+        percentile interval's width) and close to nominal at tail index 2.5
+        and for light tails.
+
+    Neither interval corrects the bias of ``log(mean)`` when the tail's
+    heaviness changes with K (the log of a heavy-tailed sample mean is
+    biased low, the more so the heavier the tail): then no interval centred
+    on the estimate covers, see the study.
 
     Parameters
     ----------
@@ -198,24 +273,41 @@ def loglog_slope(
         The horizons K (at least 2, distinct).
     samples : sequence of arrays
         ``samples[i]`` holds the replicate values at ``horizons[i]``
-        (independent runs per horizon).
+        (independent runs per horizon); at least 4 per horizon for
+        ``"subsample"``.
     statistic : {"mean", "median"}
         How replicates are summarised.  Use "median" when a mean may not exist.
     n_boot : int
-        Bootstrap resamples (replicates resampled with replacement within each horizon).
+        Bootstrap resamples or subsamples (>= 2).
     confidence : float
-        Coverage of the percentile interval.
+        Nominal coverage of the interval, in (0, 1).
     seed : int
-        Seed of the bootstrap (the interval is reproducible).
+        Seed of the resampling (the interval is reproducible).
+    method : {"percentile", "subsample"}
+        The interval (above).
+
+    Returns
+    -------
+    SlopeFit
+        Non-finite bounds when a summary is non-finite or not positive at
+        some horizon (e.g. a diverged replicate).
     """
     K = np.asarray(horizons, dtype=np.float64)
     if K.ndim != 1 or K.size < 2 or len(set(K.tolist())) != K.size:
-        raise ValueError("need at least two distinct horizons")
+        raise InvalidParameter(f"horizons must be at least two distinct values, got {horizons!r}")
     if len(samples) != K.size:
-        raise ValueError("one sample array per horizon is required")
+        raise InvalidParameter(f"samples must hold one array per horizon ({K.size}), got {len(samples)}")
     summarise: Callable = {"mean": np.mean, "median": np.median}.get(statistic)
     if summarise is None:
-        raise ValueError(f"statistic must be 'mean' or 'median', got {statistic!r}")
+        raise InvalidParameter(f"statistic must be 'mean' or 'median', got {statistic!r}")
+    if method not in SLOPE_INTERVALS:
+        raise InvalidParameter(f"method must be one of {SLOPE_INTERVALS}, got {method!r}")
+    if method == "subsample" and statistic != "mean":
+        raise InvalidParameter(f"method 'subsample' studentizes a mean: statistic must be 'mean', got {statistic!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise InvalidParameter(f"n_boot must be an integer >= 2, got {n_boot!r}")
+    if not (isinstance(confidence, (int, float)) and 0.0 < confidence < 1.0):
+        raise InvalidParameter(f"confidence must be in (0, 1), got {confidence!r}")
     logK = np.log(K)
     X = np.column_stack([np.ones_like(logK), logK])
     pinv = np.linalg.pinv(X)
@@ -230,6 +322,10 @@ def loglog_slope(
 
     arrays = [np.asarray(s, dtype=np.float64).ravel() for s in samples]
     a, b = fit(np.array([summarise(s) for s in arrays]))
+    if method == "subsample":
+        sizes = tuple(subsample_size(s.size) for s in arrays)
+        lo, hi = _subsample_interval(pinv[1], arrays, sizes, b, n_boot, confidence, seed)
+        return SlopeFit(b, lo, hi, a, tuple(int(k) for k in horizons), statistic, n_boot, confidence, method, sizes)
     rng = np.random.default_rng(seed)
     boots = np.empty(n_boot)
     for j in range(n_boot):
@@ -240,6 +336,44 @@ def loglog_slope(
     else:
         lo, hi = math.nan, math.nan
     return SlopeFit(b, float(lo), float(hi), a, tuple(int(k) for k in horizons), statistic, n_boot, confidence)
+
+
+#: Largest number of subsample entries drawn at once (bounds the memory of :func:`_subsample_interval`).
+_SUBSAMPLE_CHUNK = 1 << 20
+
+
+def _subsample_interval(
+    weights: np.ndarray, arrays: list, sizes: tuple, slope: float, n_sub: int, confidence: float, seed: int
+) -> tuple[float, float]:
+    """Symmetric studentized subsampling interval of ``slope = weights . log(means)`` (see :func:`loglog_slope`)."""
+    n = np.array([x.size for x in arrays], dtype=np.float64)
+    means = np.array([x.mean() for x in arrays])
+    if not (np.all(np.isfinite(means)) and np.all(means > 0)):
+        return math.nan, math.nan
+    sds = np.array([x.std(ddof=1) for x in arrays])
+    se = math.sqrt(float(np.sum(weights**2 * sds**2 / (n * means**2))))
+    if se == 0.0:  # every horizon constant: the slope is exact
+        return slope, slope
+    rng = np.random.default_rng(seed)
+    sub_slope = np.zeros(n_sub)
+    sub_var = np.zeros(n_sub)
+    for w, x, m in zip(weights, arrays, sizes):
+        rows = max(1, _SUBSAMPLE_CHUNK // x.size)
+        for start in range(0, n_sub, rows):
+            count = min(rows, n_sub - start)
+            # the m smallest of i.i.d. uniform keys index a uniformly random m-subset
+            pick = np.argpartition(rng.random((count, x.size)), m - 1, axis=1)[:, :m]
+            sub = x[pick]
+            sub_mean = sub.mean(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sub_slope[start : start + count] += w * np.log(sub_mean)
+                sub_var[start : start + count] += w**2 * sub.var(axis=1, ddof=1) * (1.0 - m / x.size) / (m * sub_mean**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.abs(sub_slope - slope) / np.sqrt(sub_var)
+    t[(sub_slope == slope) & (sub_var == 0)] = 0.0  # a constant subsample that reproduces the slope
+    t[~(t >= 0)] = math.inf  # nan (a zero subsample mean): counted as arbitrarily far, conservatively
+    q = float(np.quantile(t, confidence, method="higher"))  # an order statistic: no interpolation towards inf
+    return slope - q * se, slope + q * se
 
 
 def block_sum_tail_index(samples: np.ndarray, block: int | None = None) -> float:

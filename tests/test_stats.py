@@ -10,7 +10,9 @@ import math
 import numpy as np
 import pytest
 
+from checks.measure import rate_row
 from checks.stats import hill_tail_index, loglog_slope, markov_test, mean_ci, quantile_ci
+from sims.params import InvalidParameter
 
 
 def _binomial_slack(p, n, z=4.0):
@@ -110,6 +112,46 @@ def test_loglog_slope_bad_arguments():
         loglog_slope([10], [np.ones(3)])
     with pytest.raises(ValueError):
         loglog_slope([10, 20], [np.ones(3), np.ones(3)], statistic="mode")
+    # the parameter is named, and InvalidParameter is the project's ValueError
+    for bad, match in ((dict(n_boot=1), "n_boot"), (dict(confidence=1.0), "confidence"), (dict(method="bca"), "method")):
+        with pytest.raises(InvalidParameter, match=match):
+            loglog_slope([10, 20], [np.ones(4), np.ones(4)], **bad)
+    with pytest.raises(InvalidParameter, match="one array per horizon"):
+        loglog_slope([10, 20], [np.ones(4)])
+
+
+def test_loglog_slope_subsample_recovers_the_exponent_and_rejects_a_wrong_one():
+    # light tails, 300 replicates per horizon (coverage is tested in tests/test_slope_coverage.py)
+    rng = np.random.default_rng(6)
+    Ks = [100, 300, 1000, 3000, 10000]
+    samples = [K**-0.5 * rng.exponential(size=300) for K in Ks]
+    fit = loglog_slope(Ks, samples, "mean", n_boot=500, seed=1, method="subsample")
+    boot = loglog_slope(Ks, samples, "mean", n_boot=500, seed=1)
+    assert fit.slope == boot.slope and fit.lower <= -0.5 <= fit.upper
+    assert fit.upper < -0.4 and fit.lower > -0.6
+    assert fit.method == "subsample" and fit.subsample_sizes == (45,) * 5  # round(300^(2/3))
+
+
+def _rate_row(samples, exponent, tight, **kw):
+    Ks = [100, 300, 1000, 3000]
+    return rate_row(check="c", theorem="t", instance="i", parameter="p", horizons=Ks, samples=samples,
+                    exponent=exponent, tight=tight, config={}, n_boot=400, seed=3, **kw)  # fmt: skip
+
+
+def test_rate_row_names_its_interval_and_decides_on_it():
+    rng = np.random.default_rng(7)
+    samples = [K**-0.5 * (rng.pareto(2.0, 400) + 1.0) for K in [100, 300, 1000, 3000]]  # tail index 2, slope -0.5
+    sub = _rate_row(samples, -0.5, True, method="subsample")
+    assert sub.verdict == "tight" and "symmetric studentized subsampling interval (99 %" in sub.reason
+    assert "subsamples of 54 replicates" in sub.reason and "percentile" not in sub.reason  # round(400^(2/3)) = 54
+    boot = _rate_row(samples, -0.5, True)
+    assert boot.verdict == "tight" and "percentile bootstrap (400 resamples)" in boot.reason
+    assert sub.measured == boot.measured and sub.measured_ci != boot.measured_ci
+    # a rate twice as fast is not attained: violates; a slower claimed rate: complies
+    assert _rate_row(samples, -1.0, False, method="subsample").verdict == "violates"
+    assert _rate_row(samples, -0.25, False, method="subsample").verdict == "complies"
+    with pytest.raises(InvalidParameter, match="statistic"):
+        _rate_row(samples, -0.5, True, method="subsample", statistic="median")
 
 
 @pytest.mark.parametrize("alpha", [1.2, 1.5, 1.8, 2.0])
