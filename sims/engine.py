@@ -7,6 +7,12 @@ Design
   block; the kernel releases the GIL) and blocks of steps (so long runs can
   show progress).  All state lives in arrays, so a run can be continued
   block after block.
+* Inside the kernel, replicates are advanced as the rows of blocks: per
+  step, the objective, the norms and the method each run once on a whole
+  block (:func:`sims.objectives.values_and_grads`,
+  :func:`sims.methods.method_steps`), in loops that vectorize across
+  replicates when d is small and across coordinates when it is large; the
+  noise of a block is drawn for many steps at once (:mod:`sims.noise`).
 * Noise is counter-based (:mod:`sims.rng`), hence identical for any thread
   count and identical across methods for the same seed.
 * Only summaries at the recorded steps are stored: memory is
@@ -46,9 +52,10 @@ import numba
 import numpy as np
 
 from ._numba import jit
-from .methods import METHODS, method_step
-from .noise import LAWS, fill_noise_rows
-from .objectives import OBJECTIVES, value_and_grad
+from .methods import METHODS, method_steps
+from .noise import LAWS, NOISE_BLOCK, fill_noise_rows
+from .objectives import OBJECTIVES, values_and_grads
+from .vecmath import row_norms
 from .params import InvalidParameter
 from .progress import Progress
 from .rng import check_seed
@@ -66,19 +73,12 @@ METRICS = (
     "local_smoothness",
 )
 _N_METRICS = len(METRICS)
-# accumulator columns
+# accumulator columns; _ACC_W, the total averaging weight sum_{j<=k} w_j, is the same for every
+# replicate that has not diverged (it is kept per replicate so that a run can continue block after block)
 _ACC_MIN, _ACC_MING, _ACC_G, _ACC_G2, _ACC_CLIP, _ACC_W = range(6)
 
 
-@jit
-def _norm(v):
-    s = 0.0
-    for i in range(v.shape[0]):
-        s += v[i] * v[i]
-    return math.sqrt(s)
-
-
-@jit
+@jit(inline=True)
 def _schedule_values(k, coef, table, use_table, out):
     for j in range(coef.shape[0]):
         if use_table[j]:
@@ -89,7 +89,16 @@ def _schedule_values(k, coef, table, use_table, out):
             out[j] = coef[j, 0] * (k + coef[j, 2]) ** coef[j, 1]
 
 
-_CHUNK_LANES = 16384  # noise lanes drawn per (replicate, chunk of steps); scratch stays in L2
+# Replicates advanced together, as the rows of (G, d) blocks: G = _GROUP_LANES // d (at least 1).
+# Every kernel of a step runs once per block (one dispatch on the objective and the method per
+# block-step, not per replicate), as flat loops that vectorize across the replicates when d is
+# small and across coordinates when it is large; and the replicates' chains of dependent
+# operations (gradient, norm, division, update) overlap.
+_GROUP_LANES = 256
+# Noise lanes drawn per (group, chunk of steps): the group's noise for S steps stays in L2.
+_CHUNK_LANES = 65536
+# per-replicate running summaries of a block, as rows of one (5, G) array
+_SUM_MIN, _SUM_MING, _SUM_G, _SUM_G2, _SUM_CLIP = range(5)
 
 
 @jit
@@ -103,112 +112,197 @@ def _run_block(
     Steps are 0-based: iteration k evaluates the gradient at x_k, records if
     k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
 
-    Loop order: chunks of S steps outside, replicates inside.  Per chunk, the
-    schedules and averaging weights are evaluated once for all replicates;
-    per (replicate, chunk), the replicate's noise for all S steps is drawn in
-    one flat call (vectorizable across steps and coordinates) and its state
-    views are made once.  Each replicate's arithmetic is the same in any
-    order, so results do not depend on the chunking or the threads.
+    Loop order: chunks of S steps, then blocks of G replicates, then steps.
+    Per chunk, the schedules and averaging weights are evaluated once for all
+    replicates; per (block, chunk), each replicate's noise for all S steps is
+    drawn in one flat, vectorized call; per step, the objective, the norms
+    and the method run on the whole block, one call each (kernels over
+    (G, d) arrays, compiled without reference counting: no call, view or
+    dispatch per replicate).
+
+    A replicate that diverges stays in its block: its row keeps being
+    computed (its values are never recorded again) and is restored at the
+    end of the chunk to the point where it diverged.  Each replicate's
+    arithmetic is the same whatever block or thread it is in, so results do
+    not depend on the chunking, the blocks or the threads.
     """
     d = X.shape[1]
     P = coef.shape[0]
-    S = max(1, min(256, _CHUNK_LANES // d))
-    XI = np.empty((S, d))
-    u1 = np.empty(S * d)
-    u2 = np.empty(S * d)
+    G = max(1, min(r1 - r0, _GROUP_LANES // d))
+    S = max(1, min(256, _CHUNK_LANES // (G * d)))
+    XI = np.empty((G, S, d))
+    noise_scratch = np.empty((2, max(d, NOISE_BLOCK)))
+    # increments of fill_noise_rows as int64 variables, not literal constants: the same compiled
+    # specialization serves the engine and sample_noise
+    same, next_step = np.int64(0), np.int64(1)
     H = np.empty((S, P))
-    W = np.empty(S)
-    g = np.empty(d)
-    gs = np.empty(d)
+    C = np.empty(S)  # weight of x_k in the running weighted average: w_k / sum_{j<=k} w_j
+    # block work arrays: one row per replicate of the block
+    grad = np.empty((G, d))
+    noisy = np.empty((G, d))
+    work = np.empty((G, d))
+    xprev = np.empty((G, d))
+    mid = np.empty((G, d))
+    grad_mid = np.empty((G, d))
+    frozen = np.empty((G, d))
+    sums = np.empty((5, G))
+    f = np.empty(G)
+    gnorm = np.empty(G)
+    clipped = np.empty(G)
+    f_other = np.empty(G)
+    u = np.empty(G)
+    w = np.empty(G)
     h = np.empty(P)
-    xprev = np.empty(d)
-    mid = np.empty(d)
-    g_mid = np.empty(d)
+    live = np.empty(G, dtype=np.bool_)
+    # This thread's replicates' state, in arrays of its own while it runs: the rows of two
+    # threads' blocks may share a cache line, which would bounce between the cores on every step.
+    X_own, M_own, V_own, XBAR_own = X[r0:r1].copy(), M[r0:r1].copy(), V[r0:r1].copy(), XBAR[r0:r1].copy()
     last = k1 if k1 == K else k1 - 1  # inclusive last evaluated step
     n_rec = rec_steps.shape[0]
     chunk_ptr = rec_ptr0
+    # the total weight so far, from any replicate still running (all of them carry the same value)
+    total_weight = 0.0
+    for r in range(r0, r1):
+        if DIV[r] < 0:
+            total_weight = ACC[r, _ACC_W]
+            break
     for kc in range(k0, last + 1, S):
         ke = min(kc + S, last + 1)  # evaluate steps kc..ke-1
         n_upd = min(ke, K) - kc  # updates for steps kc..kc+n_upd-1
         for s in range(n_upd):
-            _schedule_values(kc + s, coef, table, use_table, h)
-            for j in range(P):
-                H[s, j] = h[j]
+            _schedule_values(kc + s, coef, table, use_table, H[s])
         for s in range(ke - kc):
-            W[s] = 1.0 if avg_power == 0.0 else (kc + s + 1.0) ** avg_power
-        for r in range(r0, r1):
-            if DIV[r] >= 0:
+            weight = 1.0 if avg_power == 0.0 else (kc + s + 1.0) ** avg_power
+            total_weight += weight
+            C[s] = weight / total_weight
+        for g0 in range(r0, r1, G):
+            g1 = min(g0 + G, r1)
+            n = g1 - g0
+            n_live = 0
+            for a in range(n):
+                live[a] = DIV[g0 + a] < 0
+                n_live += 1 if live[a] else 0
+            if n_live == 0:
                 continue
-            x = X[r]
-            m = M[r]
-            v = V[r]
-            xbar = XBAR[r]
-            acc = ACC[r]
-            if n_upd > 0 and law_id != 0:
-                fill_noise_rows(law_id, law_p, seed, r, 0, kc, 1, XI[:n_upd], u1[: n_upd * d], u2[: n_upd * d])
+            # Views of the block, made once: a view made inside the step loop costs atomic reference
+            # counting on every step (so does re-binding a name to another array there).
+            o0, o1 = g0 - r0, g1 - r0
+            Xb, Mb, Vb, XBARb = X_own[o0:o1], M_own[o0:o1], V_own[o0:o1], XBAR_own[o0:o1]
+            x_flat, xbar_flat = Xb.reshape(n * d), XBARb.reshape(n * d)
+            Gb, GSb, Tb, MIDb, GMb = grad[:n], noisy[:n], work[:n], mid[:n], grad_mid[:n]
+            Fb, F2b, GNb, CLb, Ub, Wb = f[:n], f_other[:n], gnorm[:n], clipped[:n], u[:n], w[:n]
+            for a in range(n):
+                if live[a]:
+                    if n_upd > 0 and law_id != 0:
+                        fill_noise_rows(law_id, law_p, seed, g0 + a, same, kc, next_step, XI[a, :n_upd], noise_scratch)
+                else:
+                    frozen[a] = Xb[a]
+                    XI[a] = 0.0
+            for a in range(n):
+                sums[_SUM_MIN, a] = ACC[g0 + a, _ACC_MIN]
+                sums[_SUM_MING, a] = ACC[g0 + a, _ACC_MING]
+                sums[_SUM_G, a] = ACC[g0 + a, _ACC_G]
+                sums[_SUM_G2, a] = ACC[g0 + a, _ACC_G2]
+                sums[_SUM_CLIP, a] = ACC[g0 + a, _ACC_CLIP]
             ptr = chunk_ptr
             for s in range(ke - kc):
                 k = kc + s
-                f = value_and_grad(obj_id, obj_p, x, g)
-                gn = _norm(g)
-                if not (math.isfinite(f) and math.isfinite(gn)):
-                    DIV[r] = k
-                    break
-                # running summaries over j = 0..k
-                if gn < acc[_ACC_MIN]:
-                    acc[_ACC_MIN] = gn
-                acc[_ACC_MING] += min(gn, gn * gn)
-                acc[_ACC_G] += gn
-                acc[_ACC_G2] += gn * gn
-                if track_avg:
-                    acc[_ACC_W] += W[s]
-                    c = W[s] / acc[_ACC_W]
-                    for i in range(d):
-                        xbar[i] += c * (x[i] - xbar[i])
                 recording = ptr < n_rec and rec_steps[ptr] == k
+                values_and_grads(obj_id, obj_p, Xb, Gb, Fb, Tb)
+                row_norms(Gb, GNb)
+                n_new = 0
+                for a in range(n):
+                    n_new += 1 if live[a] and not (math.isfinite(Fb[a]) and math.isfinite(GNb[a])) else 0
+                if n_new > 0:
+                    for a in range(n):
+                        if live[a] and not (math.isfinite(Fb[a]) and math.isfinite(GNb[a])):
+                            DIV[g0 + a] = k
+                            live[a] = False
+                            frozen[a] = Xb[a]
+                    n_live -= n_new
+                    if n_live == 0:
+                        break
+                # running summaries over j = 0..k (rows that diverged accumulate values never read)
+                for a in range(n):
+                    gn = GNb[a]
+                    sums[_SUM_MIN, a] = min(sums[_SUM_MIN, a], gn)
+                    sums[_SUM_MING, a] += min(gn, gn * gn)
+                    sums[_SUM_G, a] += gn
+                    sums[_SUM_G2, a] += gn * gn
+                if track_avg:
+                    c = C[s]
+                    for j in range(n * d):
+                        xbar_flat[j] += c * (x_flat[j] - xbar_flat[j])
                 if recording:
-                    n = k + 1.0
-                    REC[ptr, 0, r] = gn
-                    REC[ptr, 1, r] = f - f_star
-                    REC[ptr, 2, r] = acc[_ACC_MIN]
-                    REC[ptr, 3, r] = acc[_ACC_MING] / n
-                    REC[ptr, 4, r] = acc[_ACC_G] / n
-                    REC[ptr, 5, r] = acc[_ACC_G2] / n
-                    REC[ptr, 6, r] = acc[_ACC_CLIP] / k if k > 0 else math.nan
                     if track_avg:
-                        REC[ptr, 7, r] = value_and_grad(obj_id, obj_p, xbar, g_mid) - f_star
-                    if record_x:
+                        values_and_grads(obj_id, obj_p, XBARb, GMb, F2b, Tb)
+                    num = k + 1.0
+                    for a in range(n):
+                        if not live[a]:
+                            continue
+                        r = g0 + a
+                        gn = GNb[a]
+                        REC[ptr, 0, r] = gn
+                        REC[ptr, 1, r] = Fb[a] - f_star
+                        REC[ptr, 2, r] = sums[_SUM_MIN, a]
+                        REC[ptr, 3, r] = sums[_SUM_MING, a] / num
+                        REC[ptr, 4, r] = sums[_SUM_G, a] / num
+                        REC[ptr, 5, r] = sums[_SUM_G2, a] / num
+                        REC[ptr, 6, r] = sums[_SUM_CLIP, a] / k if k > 0 else math.nan
+                        if track_avg:
+                            REC[ptr, 7, r] = F2b[a] - f_star
                         for i in range(d):
-                            XREC[ptr, r, i] = x[i]
-                    for i in range(d):
-                        xprev[i] = x[i]
-                if k == K:
-                    break
-                # stochastic gradient and update
-                if law_id == 0:
-                    for i in range(d):
-                        gs[i] = g[i]
-                else:
-                    for i in range(d):
-                        gs[i] = g[i] + XI[s, i]
-                for j in range(P):
-                    h[j] = H[s, j]
-                acc[_ACC_CLIP] += method_step(meth_id, k, h, x, gs, m, v)
+                            xprev[a, i] = Xb[a, i]
+                            if record_x:
+                                XREC[ptr, r, i] = Xb[a, i]
+                if k < K:
+                    # the method's parameters at step k, and its update with the stochastic gradients
+                    for j in range(P):
+                        h[j] = H[s, j]
+                    if law_id == 0:
+                        method_steps(meth_id, k, h, Xb, Gb, Mb, Vb, CLb, Tb, Ub, Wb)
+                    else:
+                        for a in range(n):
+                            for i in range(d):
+                                GSb[a, i] = Gb[a, i] + XI[a, s, i]
+                        method_steps(meth_id, k, h, Xb, GSb, Mb, Vb, CLb, Tb, Ub, Wb)
+                    for a in range(n):
+                        sums[_SUM_CLIP, a] += CLb[a]
+                    if recording:
+                        # ICLR20's local smoothness along the step s = x_{k+1} - x_k
+                        for a in range(n):
+                            for i in range(d):
+                                MIDb[a, i] = 0.5 * (Xb[a, i] + xprev[a, i])
+                        values_and_grads(obj_id, obj_p, MIDb, GMb, F2b, Tb)
+                        for a in range(n):
+                            if not live[a]:
+                                continue
+                            num_sq = 0.0
+                            den_sq = 0.0
+                            for i in range(d):
+                                num_sq += (GMb[a, i] - Gb[a, i]) ** 2
+                                den_sq += (Xb[a, i] - xprev[a, i]) ** 2
+                            if den_sq > 0.0:
+                                REC[ptr, 8, g0 + a] = math.sqrt(num_sq) / (0.5 * math.sqrt(den_sq))
                 if recording:
-                    # ICLR20's local smoothness along the step s = x_{k+1} - x_k
-                    for i in range(d):
-                        mid[i] = 0.5 * (x[i] + xprev[i])
-                    value_and_grad(obj_id, obj_p, mid, g_mid)
-                    num = 0.0
-                    den = 0.0
-                    for i in range(d):
-                        num += (g_mid[i] - g[i]) ** 2
-                        den += (x[i] - xprev[i]) ** 2
-                    if den > 0.0:
-                        REC[ptr, 8, r] = math.sqrt(num) / (0.5 * math.sqrt(den))
                     ptr += 1
+            for a in range(n):
+                if not live[a]:
+                    Xb[a] = frozen[a]
+                ACC[g0 + a, _ACC_MIN] = sums[_SUM_MIN, a]
+                ACC[g0 + a, _ACC_MING] = sums[_SUM_MING, a]
+                ACC[g0 + a, _ACC_G] = sums[_SUM_G, a]
+                ACC[g0 + a, _ACC_G2] = sums[_SUM_G2, a]
+                ACC[g0 + a, _ACC_CLIP] = sums[_SUM_CLIP, a]
         while chunk_ptr < n_rec and rec_steps[chunk_ptr] < ke:
             chunk_ptr += 1
+    for r in range(r0, r1):
+        if DIV[r] < 0:
+            ACC[r, _ACC_W] = total_weight
+    X[r0:r1] = X_own
+    M[r0:r1] = M_own
+    V[r0:r1] = V_own
+    XBAR[r0:r1] = XBAR_own
 
 
 def record_grid(K: int, record: Any = "geometric") -> np.ndarray:

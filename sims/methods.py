@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ._numba import jit
 from .params import Component, Param, Registry
+from .vecmath import axpy_rows, row_norms, row_sums
 
 _INF = math.inf
 
@@ -118,119 +119,144 @@ METHODS = Registry(
 
 
 # ----------------------------------------------------------------------------- kernels
+# The update is applied to a *block* of replicates at once: row a of the (n, d) arrays X, G,
+# M, V is replicate a.  The engine calls the dispatcher once per block and step.
+# Elementwise work runs as flat loops over the block (vectorized across replicates when
+# d = 1, across coordinates otherwise); per-replicate norms and factors use the row kernels
+# of sims.vecmath.  Where a data-dependent choice decides a step (clipped or not), both
+# candidates are computed and one is selected: a conditional move, not an unpredictable
+# branch (clipping happens on a random ~half of the steps under heavy-tailed noise).  Every
+# replicate's value is computed by the same operations as with a branch.
 
 
-@jit
-def _norm(v):
-    s = 0.0
-    for i in range(v.shape[0]):
-        s += v[i] * v[i]
-    return math.sqrt(s)
+@jit(inline=True)
+def _ema(beta, M, G):
+    m, g = M.reshape(M.size), G.reshape(G.size)
+    for j in range(m.shape[0]):
+        m[j] = beta * m[j] + (1.0 - beta) * g[j]
 
 
-@jit
-def _axpy(a, g, x):
-    for i in range(x.shape[0]):
-        x[i] -= a * g[i]
+# methods whose update uses ||g|| (computed into u before the dispatch)
+_USES_GRADIENT_NORM = (1, 2, 3, 5, 9)
 
 
-@jit
-def _ema(beta, m, g):
-    for i in range(m.shape[0]):
-        m[i] = beta * m[i] + (1.0 - beta) * g[i]
-
-
-@jit
-def method_step(method_id, k, h, x, g, m, v):
-    """Apply one update of method ``method_id`` at step ``k`` (0-based).
+@jit(refcount=False)
+def method_steps(method_id, k, h, X, G, M, V, clipped, T, u, w):
+    """Apply update k (0-based) of method ``method_id`` to every row of the block.
 
     ``h`` holds the method's parameters evaluated at step k, in declaration
-    order.  Returns the clipped fraction of the step.
+    order; ``G`` the stochastic gradients; ``M``, ``V`` the state vectors
+    ((n, d), or (n, 0) for methods without them).  ``clipped[a]`` receives the
+    clipped fraction of replicate a's step.  ``T`` ((n, d)), ``u`` and ``w``
+    ((n,)) are scratch.
     """
-    d = x.shape[0]
+    n, d = X.shape
+    x, g = X.reshape(X.size), G.reshape(G.size)
+    if method_id in _USES_GRADIENT_NORM:  # one copy of the norm code for all of them
+        row_norms(G, u)
     if method_id == 0:  # sgd
-        _axpy(h[0], g, x)
-        return 0.0
-    if method_id == 1:  # clipped_sgd (hard)
-        gn = _norm(g)
-        denom = gn + h[2]
-        if denom > h[1]:
-            _axpy(h[0] * h[1] / denom, g, x)
-            return 1.0
-        _axpy(h[0], g, x)
-        return 0.0
-    if method_id == 2:  # soft_clipped_sgd
-        gn = _norm(g)
-        _axpy(h[0] * h[1] / (gn + h[1]), g, x)
-        return 1.0 if gn > h[1] else 0.0
-    if method_id == 3:  # normalized_sgd
-        gn = _norm(g)
-        if gn > 0.0:  # g = 0 is a fixed point (lr/(0 + 0) * 0 would be nan)
-            _axpy(h[0] / (gn + h[1]), g, x)
-        return 1.0 if gn > h[1] else 0.0
-    if method_id == 4:  # normalized_sgd_momentum
-        _ema(h[1], m, g)
-        mn = _norm(m)
-        if mn > 0.0:
-            _axpy(h[0] / mn, m, x)
-        return 1.0
-    if method_id == 5:  # clipped_momentum (mixed clipping)
+        lr = h[0]
+        for j in range(x.shape[0]):
+            x[j] -= lr * g[j]
+        clipped[:] = 0.0
+    elif method_id == 1:  # clipped_sgd (hard)
+        lr, threshold, offset = h[0], h[1], h[2]
+        for a in range(n):
+            denom = u[a] + offset
+            over = denom > threshold
+            clipped_lr = lr * threshold / denom
+            u[a] = clipped_lr if over else lr
+            clipped[a] = 1.0 if over else 0.0
+        axpy_rows(u, G, X)
+    elif method_id == 2:  # soft_clipped_sgd
+        lr, threshold = h[0], h[1]
+        for a in range(n):
+            gn = u[a]
+            clipped[a] = 1.0 if gn > threshold else 0.0
+            u[a] = lr * threshold / (gn + threshold)
+        axpy_rows(u, G, X)
+    elif method_id == 3:  # normalized_sgd
+        lr, offset = h[0], h[1]
+        for a in range(n):
+            gn = u[a]
+            clipped[a] = 1.0 if gn > offset else 0.0
+            if gn > 0.0:  # g = 0 is a fixed point (lr/(0 + 0) * 0 would be nan)
+                c = lr / (gn + offset)
+                for i in range(d):
+                    X[a, i] -= c * G[a, i]
+    elif method_id == 4:  # normalized_sgd_momentum
+        lr = h[0]
+        _ema(h[1], M, G)
+        row_norms(M, u)
+        for a in range(n):
+            mn = u[a]
+            clipped[a] = 1.0
+            if mn > 0.0:
+                c = lr / mn
+                for i in range(d):
+                    X[a, i] -= c * M[a, i]
+    elif method_id == 5:  # clipped_momentum (mixed clipping)
         lr, gamma, nu = h[0], h[1], h[3]
-        _ema(h[2], m, g)
-        gn = _norm(g)
-        mn = _norm(m)
-        am = nu * lr / (1.0 + lr * mn / gamma)
-        ag = (1.0 - nu) * lr / (1.0 + lr * gn / gamma)
-        for i in range(d):
-            x[i] -= am * m[i] + ag * g[i]
-        return 1.0 if lr * gn > gamma else 0.0
-    if method_id == 6:  # cclip
+        _ema(h[2], M, G)
+        row_norms(M, w)
+        for a in range(n):
+            gn = u[a]
+            am = nu * lr / (1.0 + lr * w[a] / gamma)
+            ag = (1.0 - nu) * lr / (1.0 + lr * gn / gamma)
+            for i in range(d):
+                X[a, i] -= am * M[a, i] + ag * G[a, i]
+            clipped[a] = 1.0 if lr * gn > gamma else 0.0
+    elif method_id == 6:  # cclip
         lr, tau = h[0], h[1]
-        clipped = 0
-        for i in range(d):
-            a = abs(g[i])
-            if a > tau:
-                x[i] -= lr * tau * (1.0 if g[i] > 0 else -1.0)
-                clipped += 1
-            else:
-                x[i] -= lr * g[i]
-        return clipped / d
-    if method_id == 7:  # acclip
+        t = T.reshape(T.size)
+        for j in range(x.shape[0]):
+            over = abs(g[j]) > tau
+            # lr * (+-tau) is exactly +-(lr * tau)
+            x[j] -= lr * ((tau if g[j] > 0 else -tau) if over else g[j])
+            t[j] = 1.0 if over else 0.0
+        row_sums(T, clipped)
+        for a in range(n):
+            clipped[a] /= d
+    elif method_id == 7:  # acclip
         lr, b1, b2, order, eps = h[0], h[1], h[2], h[3], h[4]
         c1 = 1.0 - b1 ** (k + 1)
         c2 = 1.0 - b2 ** (k + 1)
-        clipped = 0
-        for i in range(d):
-            m[i] = b1 * m[i] + (1.0 - b1) * g[i]
-            v[i] = b2 * v[i] + (1.0 - b2) * abs(g[i]) ** order
-            mhat = m[i] / c1
-            tau = (v[i] / c2) ** (1.0 / order)
+        m, v, t = M.reshape(M.size), V.reshape(V.size), T.reshape(T.size)
+        for j in range(x.shape[0]):
+            m[j] = b1 * m[j] + (1.0 - b1) * g[j]
+            v[j] = b2 * v[j] + (1.0 - b2) * abs(g[j]) ** order
+            mhat = m[j] / c1
+            tau = (v[j] / c2) ** (1.0 / order)
             ratio = tau / (abs(mhat) + eps)
-            if ratio < 1.0:
-                clipped += 1
-                x[i] -= lr * ratio * mhat
-            else:
-                x[i] -= lr * mhat
-        return clipped / d
-    if method_id == 8:  # adam
+            over = ratio < 1.0
+            clipped_lr = lr * ratio
+            x[j] -= (clipped_lr if over else lr) * mhat
+            t[j] = 1.0 if over else 0.0
+        row_sums(T, clipped)
+        for a in range(n):
+            clipped[a] /= d
+    elif method_id == 8:  # adam
         lr, b1, b2, eps = h[0], h[1], h[2], h[3]
         c1 = 1.0 - b1 ** (k + 1)
         c2 = 1.0 - b2 ** (k + 1)
-        for i in range(d):
-            m[i] = b1 * m[i] + (1.0 - b1) * g[i]
-            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
-            x[i] -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
-        return 0.0
-    if method_id == 9:  # l0l1_gd
+        m, v = M.reshape(M.size), V.reshape(V.size)
+        for j in range(x.shape[0]):
+            m[j] = b1 * m[j] + (1.0 - b1) * g[j]
+            v[j] = b2 * v[j] + (1.0 - b2) * g[j] * g[j]
+            x[j] -= lr * (m[j] / c1) / (math.sqrt(v[j] / c2) + eps)
+        clipped[:] = 0.0
+    elif method_id == 9:  # l0l1_gd
         L0, L1 = h[0], h[1]
-        gn = _norm(g)
-        s = L1 * gn
-        if s > 0.0:
-            eta = math.log1p(s / (L0 + s)) / s
-        elif L0 > 0.0:
-            eta = 1.0 / L0  # the limit of eta* as |g| -> 0
-        else:
-            eta = 0.0
-        _axpy(eta, g, x)
-        return 1.0 if s > L0 else 0.0
-    return math.nan
+        for a in range(n):
+            s = L1 * u[a]
+            if s > 0.0:
+                eta = math.log1p(s / (L0 + s)) / s
+            elif L0 > 0.0:
+                eta = 1.0 / L0  # the limit of eta* as |g| -> 0
+            else:
+                eta = 0.0
+            clipped[a] = 1.0 if s > L0 else 0.0
+            u[a] = eta
+        axpy_rows(u, G, X)
+    else:
+        clipped[:] = math.nan

@@ -48,6 +48,19 @@ Laws with one random number per coordinate use lane 0 of that coordinate.
 ``stable_isotropic`` and ``bounded`` draw their one radial variable from
 coordinate 0, lane 1; ``student_t`` uses lane j for its j-th rejection
 attempt, so rejection stays counter-based.
+
+How blocks are drawn
+--------------------
+:func:`fill_noise_rows` is the one implementation behind the engine,
+:func:`sample_noise` and :func:`fill_noise`.  For the laws whose coordinates
+are transforms of one uniform pair each (gaussian, stable, pareto, log_tail)
+it draws blocks of ~:data:`NOISE_BLOCK` lanes in two flat loops, all uniforms
+(:func:`sims.rng.uniform_lanes`, vectorized Philox) then all transforms; the
+stable transform is :func:`sims.vecmath.stable_lanes` and the Gaussian one
+Box-Muller with :mod:`sims.vecmath`'s ``log`` and ``cospi``, all vectorized
+with 512-bit registers where the CPU has them.  The other laws are drawn row
+by row.  The kernels use :mod:`sims.vecmath`'s intrinsics, so they run only
+compiled (not under ``NUMBA_DISABLE_JIT=1``).
 """
 
 from __future__ import annotations
@@ -57,9 +70,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numba import jit
+from . import vecmath as vm
+from ._numba import jit, wide_vectors
 from .params import Component, InvalidParameter, Param, Registry
-from .rng import check_seed, uniform_pair
+from .rng import check_seed, uniform_lanes, uniform_pair
 
 _PI = math.pi
 _HALF_PI = 0.5 * math.pi
@@ -165,10 +179,15 @@ def stable_from_uniforms(u1, u2, alpha, beta, scale):
     return scale * x
 
 
-@jit
+@jit(inline=True)
 def normal_from_uniforms(u1, u2):
-    """One standard normal draw by Box-Muller (cosine branch)."""
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * _PI * u2)
+    """One standard normal draw by Box-Muller (cosine branch): ``sqrt(-2 log u1) cos(2 pi u2)``.
+
+    With :mod:`sims.vecmath`'s branch-free ``log`` and ``cospi`` (1 ulp each;
+    ``cospi(2 u2)`` has no rounding in its argument, unlike ``cos(2 pi u2)``),
+    so that a loop of draws vectorizes.  Compiled code only.
+    """
+    return math.sqrt(-2.0 * vm.log(u1)) * vm.cospi(2.0 * u2)
 
 
 @jit
@@ -193,24 +212,14 @@ def log_tail_log_radius(v, alpha):
     return y
 
 
-@jit
-def fill_noise(law_id, p, seed, replicate, step, out):
-    """Write the noise vector of ``(seed, replicate, step)`` into ``out``.
-
-    ``p`` holds the law's parameters in declaration order (see ``LAWS``).
-    """
+@jit(refcount=False)
+def _fill_row(law_id, p, seed, replicate, step, out):
+    """The noise vector of ``(seed, replicate, step)`` for the laws drawn row by row
+    (those not in ``_PAIR_TRANSFORM_LAWS``)."""
     d = out.shape[0]
     if law_id == 0:  # none
         for i in range(d):
             out[i] = 0.0
-    elif law_id == 1:  # gaussian
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            out[i] = p[0] * normal_from_uniforms(u1, u2)
-    elif law_id == 2:  # stable
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            out[i] = stable_from_uniforms(u1, u2, p[0], p[1], p[2])
     elif law_id == 3:  # stable_isotropic: sqrt(A) * N(0, 2 scale^2 I)
         alpha = p[0]
         amplitude = _SQRT2 * p[1]
@@ -236,16 +245,6 @@ def fill_noise(law_id, p, seed, replicate, step, out):
                 w = a * a + (2.0 * u2 - 1.0) ** 2
             # T = a sqrt(df (w^(-2/df) - 1) / w); expm1 keeps accuracy for large df
             out[i] = p[1] * a * math.sqrt(df * math.expm1(-2.0 * math.log(w) / df) / w)
-    elif law_id == 5:  # pareto (centred Lomax), inversion
-        alpha = p[0]
-        scale = p[1]
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            out[i] = scale * (math.expm1(-math.log(u1) / alpha) - 1.0 / (alpha - 1.0))
-    elif law_id == 6:  # log_tail: |X| by inversion of the survival function, sign from u2
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            out[i] = math.copysign(p[1] * math.exp(log_tail_log_radius(u1, p[0])), u2 - 0.5)
     elif law_id == 7:  # bounded: uniform direction times radius * U^(1/d)
         sum_sq = 0.0
         for i in range(d):
@@ -260,39 +259,35 @@ def fill_noise(law_id, p, seed, replicate, step, out):
             out[i] *= factor
 
 
-# Laws whose coordinates are i.i.d. transforms of one uniform pair each: their
-# blocks are drawn in two flat loops (all uniforms, then all transforms), which
-# keeps per-lane work free of dispatch and lets the loops vectorize.
+# Laws whose coordinates are i.i.d. transforms of one uniform pair each (lane 0): their
+# blocks are drawn in two flat loops (all uniforms, then all transforms), which keeps
+# per-lane work free of dispatch and lets the loops vectorize.
 _PAIR_TRANSFORM_LAWS = (1, 2, 5, 6)
+# Lanes per block of fill_noise_rows' scratch: two arrays of this many doubles stay in the
+# first-level cache together with the block of output.
+NOISE_BLOCK = 1024
 
 
-@jit
-def uniform_lanes(seed, rep0, rep_inc, step0, step_inc, rows, d, u1, u2):
-    """Uniform pairs for ``rows * d`` lanes, lane ``a*d + i`` = (replicate
-    ``rep0 + a*rep_inc``, step ``step0 + a*step_inc``, coordinate ``i``, lane 0)."""
-    if d == 1:  # one flat loop over rows, so it can vectorize across replicates
-        for a in range(rows):
-            u1[a], u2[a] = uniform_pair(seed, rep0 + a * rep_inc, step0 + a * step_inc, 0, 0)
-    else:
-        for a in range(rows):
-            rep = rep0 + a * rep_inc
-            step = step0 + a * step_inc
-            base = a * d
-            for i in range(d):
-                u1[base + i], u2[base + i] = uniform_pair(seed, rep, step, i, 0)
+@jit(refcount=False)
+def _gaussian_lanes(u1, u2, scale, out):
+    wide_vectors()
+    for j in range(out.shape[0]):
+        out[j] = scale * normal_from_uniforms(u1[j], u2[j])
 
 
-@jit
+@jit(dispatch=True)
 def transform_lanes(law_id, p, u1, u2, out):
-    """Apply the law's transform lane by lane (``_PAIR_TRANSFORM_LAWS`` only)."""
+    """Apply the law's transform lane by lane (``_PAIR_TRANSFORM_LAWS`` only).
+
+    The stable law is :func:`sims.vecmath.stable_lanes` (branch-free,
+    vectorized, accurate in the tails); ``p`` was validated by the registry.
+    The uniforms ``u1``, ``u2`` may be overwritten.
+    """
     n = out.shape[0]
     if law_id == 1:
-        for j in range(n):
-            out[j] = p[0] * normal_from_uniforms(u1[j], u2[j])
+        _gaussian_lanes(u1, u2, p[0], out)
     elif law_id == 2:
-        alpha, beta, scale = p[0], p[1], p[2]
-        for j in range(n):
-            out[j] = stable_from_uniforms(u1[j], u2[j], alpha, beta, scale)
+        vm.stable_lanes(u1, u2, p[0], p[1], p[2], out)
     elif law_id == 5:
         alpha, scale = p[0], p[1]
         for j in range(n):
@@ -302,34 +297,51 @@ def transform_lanes(law_id, p, u1, u2, out):
             out[j] = math.copysign(p[1] * math.exp(log_tail_log_radius(u1[j], p[0])), u2[j] - 0.5)
 
 
-@jit
-def fill_noise_rows(law_id, p, seed, rep0, rep_inc, step0, step_inc, out, u1, u2):
+@jit(refcount=False)
+def fill_noise_rows(law_id, p, seed, rep0, rep_inc, step0, step_inc, out, work):
     """Fill ``out`` (rows, d): row a is the noise of (replicate ``rep0 + a*rep_inc``,
-    step ``step0 + a*step_inc``).  ``u1, u2`` are scratch arrays of size rows*d.
+    step ``step0 + a*step_inc``).
 
-    Gives exactly the values of :func:`fill_noise` row by row.
+    ``work`` is a scratch array of shape (2, m) with m >= d (best
+    :data:`NOISE_BLOCK` or more, see :func:`noise_work`); the rows are drawn in
+    blocks of ``m // d``.  Every law's draws are a function of (seed,
+    replicate, step) only, so the values do not depend on the blocks, nor on
+    which rows are drawn together.
     """
     rows, d = out.shape
-    if law_id == 0:
-        out[:] = 0.0
-    elif law_id in _PAIR_TRANSFORM_LAWS:
-        uniform_lanes(seed, rep0, rep_inc, step0, step_inc, rows, d, u1, u2)
-        transform_lanes(law_id, p, u1, u2, out.reshape(rows * d))
+    if law_id in _PAIR_TRANSFORM_LAWS:
+        flat = out.reshape(rows * d)
+        u1, u2 = work[0], work[1]
+        block = max(1, u1.shape[0] // d)
+        for a0 in range(0, rows, block):
+            n_rows = min(block, rows - a0)
+            n = n_rows * d
+            uniform_lanes(seed, rep0 + a0 * rep_inc, rep_inc, step0 + a0 * step_inc, step_inc, n_rows, d, 0, u1, u2)
+            transform_lanes(law_id, p, u1[:n], u2[:n], flat[a0 * d : a0 * d + n])
     else:
         for a in range(rows):
-            fill_noise(law_id, p, seed, rep0 + a * rep_inc, step0 + a * step_inc, out[a])
+            _fill_row(law_id, p, seed, rep0 + a * rep_inc, step0 + a * step_inc, out[a])
 
 
-@jit
-def _sample_block(law_id, p, seed, replicate, n, out):
-    # row k = step k of one replicate; in chunks to bound the scratch memory
-    d = out.shape[1]
-    chunk = max(1, 65536 // d)
-    u1 = np.empty(chunk * d)
-    u2 = np.empty(chunk * d)
-    for k0 in range(0, n, chunk):
-        k1 = min(n, k0 + chunk)
-        fill_noise_rows(law_id, p, seed, replicate, 0, k0, 1, out[k0:k1], u1[: (k1 - k0) * d], u2[: (k1 - k0) * d])
+def noise_work(d: int) -> np.ndarray:
+    """Scratch for :func:`fill_noise_rows` drawing rows of d coordinates."""
+    return np.empty((2, max(d, NOISE_BLOCK)))
+
+
+def fill_noise(law_id, p, seed, replicate, step, out) -> None:
+    """Write the noise vector of ``(seed, replicate, step)`` into ``out`` (contiguous, length d).
+
+    ``p`` holds the law's parameters in declaration order (see ``LAWS``).
+    The values are those that :func:`fill_noise_rows` (the engine) and
+    :func:`sample_noise` give for that replicate and step.
+    """
+    d = out.shape[0]
+    fill_noise_rows(law_id, p, seed, replicate, 0, step, 0, out.reshape(1, d), noise_work(d))
+
+
+def _sample_block(law_id, p, seed, replicate, n, out) -> None:
+    # row k = step k of one replicate (n = out.shape[0])
+    fill_noise_rows(law_id, p, seed, replicate, 0, 0, 1, out, noise_work(out.shape[1]))
 
 
 # ----------------------------------------------------------------------------- public

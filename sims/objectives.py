@@ -42,6 +42,7 @@ import sympy as sp
 
 from ._numba import jit
 from .params import Component, InvalidParameter, Param, Registry
+from .vecmath import row_sums
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +109,7 @@ def _geometric_spread(i, d, top, cond):
     return top if d == 1 else top * cond ** (-i / (d - 1))
 
 
-_geometric_spread_jit = jit(_geometric_spread)
+_geometric_spread_jit = jit(_geometric_spread, inline=True)
 
 
 def _separable(xs, term):
@@ -403,164 +404,200 @@ OBJECTIVES = Registry(
 
 # ----------------------------------------------------------------------------- kernels
 # p is the packed parameter vector in declaration order (p[0] = dim where declared).
+#
+# Every kernel evaluates a *block* of points: row a of the (n, d) arrays X, G is one point
+# (one replicate of the engine), ``G[a] = grad f(X[a])``.  Separable objectives compute each
+# coordinate's term (into the (n, d) array T) and gradient in one flat loop over the block,
+# which vectorizes across replicates when d = 1 and across coordinates otherwise; the
+# dispatcher ``values_and_grads`` sums the terms of each row into ``F``.  The others write
+# ``F[a] = f(X[a])`` themselves.  The kernels are inlined into the dispatcher
+# (``@jit(inline=True)``).
 
 
-@jit
+@jit(inline=True)
 def _exp_or_inf(t):
     # math.exp raises OverflowError in pure Python (NUMBA_DISABLE_JIT=1); compiled it returns inf.
     return math.exp(t) if t <= _EXP_ARG_MAX else math.inf
 
 
-@jit
-def _quadratic(p, x, g):
-    d = x.shape[0]
+@jit(inline=True)
+def _quadratic(p, X, G, F, T):
+    n, d = X.shape
     L, cond = p[1], p[2]
-    f = 0.0
     for i in range(d):
         lam = _geometric_spread_jit(i, d, L, cond)
-        g[i] = lam * x[i]
-        f += 0.5 * lam * x[i] * x[i]
-    return f
+        for a in range(n):
+            G[a, i] = lam * X[a, i]
+            T[a, i] = 0.5 * lam * X[a, i] * X[a, i]
 
 
-@jit
-def _quartic(p, x, g):
+@jit(inline=True)
+def _quartic(p, X, G, F, T):
     a = p[1]
-    f = 0.0
-    for i in range(x.shape[0]):
-        x2 = x[i] * x[i]
-        g[i] = 4.0 * a * x2 * x[i]
-        f += a * x2 * x2
-    return f
+    x, g, t = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        x2 = x[j] * x[j]
+        g[j] = 4.0 * a * x2 * x[j]
+        t[j] = a * x2 * x2
 
 
-@jit
-def _norm_quartic(p, x, g):
-    d = x.shape[0]
+@jit(inline=True)
+def _norm_quartic(p, X, G, F, T):
+    n, d = X.shape
     cond = p[1]
-    q = 0.0  # ||A x||^2
-    for i in range(d):
-        w = _geometric_spread_jit(i, d, 1.0, cond) * x[i]
-        q += w * w
-    for i in range(d):
-        a = _geometric_spread_jit(i, d, 1.0, cond)
-        g[i] = 4.0 * q * (a * a * x[i])
-    return q * q
+    for r in range(n):
+        x = X[r]
+        q = 0.0  # ||A x||^2
+        for i in range(d):
+            w = _geometric_spread_jit(i, d, 1.0, cond) * x[i]
+            q += w * w
+        for i in range(d):
+            a = _geometric_spread_jit(i, d, 1.0, cond)
+            G[r, i] = 4.0 * q * (a * a * x[i])
+        F[r] = q * q
 
 
-@jit
-def _cosh(p, x, g):
-    f = 0.0
-    for i in range(x.shape[0]):
-        xi = x[i]
-        if abs(xi) > _EXP_ARG_MAX:  # 2cosh(x) and 2sinh(x) ~ e^|x| overflow
-            f = math.inf
-            g[i] = math.copysign(math.inf, xi)
+@jit(inline=True)
+def _cosh(p, X, G, F, T):
+    x, g, t = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        xj = x[j]
+        if abs(xj) > _EXP_ARG_MAX:  # 2cosh(x) and 2sinh(x) ~ e^|x| overflow
+            t[j] = math.inf
+            g[j] = math.copysign(math.inf, xj)
         else:
             # 2cosh x = 2 + 4 sinh^2(x/2): accurate near 0 and never rounds below 2, so f >= f* = 2d.
-            s = math.sinh(0.5 * xi)
-            f += 2.0 + 4.0 * s * s
-            g[i] = 2.0 * math.sinh(xi)
-    return f
+            s = math.sinh(0.5 * xj)
+            t[j] = 2.0 + 4.0 * s * s
+            g[j] = 2.0 * math.sinh(xj)
 
 
-@jit
-def _exp_wall(p, x, g):
+@jit(inline=True)
+def _exp_wall(p, X, G, F, T):
     L0, L1 = p[1], p[2]
     scale = L0 / (L1 * L1)  # f_i = scale * phi(t), phi(t) = e^t - 1 - t, t = L1|x_i|
     slope = L0 / L1  # f'_i = slope * sign(x_i) * (e^t - 1)
     # For t >= 1/2, scale * e^t is evaluated as exp(t + ln scale): finite wherever the true value is.
     log_scale = math.log(L0) - 2.0 * math.log(L1)
     log_slope = math.log(L0) - math.log(L1)
-    f = 0.0
-    for i in range(x.shape[0]):
-        t = L1 * abs(x[i])
+    x, g, terms = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        t = L1 * abs(x[j])
         if t < 0.5:
             # phi(t) = (t^2/2)(1 + t/3 (1 + t/4 (... (1 + t/16)))): e^t - 1 - t would cancel;
             # the first omitted term is below 2e-19 relative for t < 1/2.
             s = 1.0
-            for n in range(16, 2, -1):
-                s = 1.0 + s * t / n
-            f += scale * (0.5 * t * t * s)
-            gi = slope * math.expm1(t)
+            for m in range(16, 2, -1):
+                s = 1.0 + s * t / m
+            terms[j] = scale * (0.5 * t * t * s)
+            gj = slope * math.expm1(t)
         else:
             e = _exp_or_inf(t + log_scale)
-            f += e if e == math.inf else e - scale * (1.0 + t)  # t = inf would give inf - inf
-            gi = _exp_or_inf(t + log_slope) - slope
-        g[i] = math.copysign(gi, x[i])
-    return f
+            terms[j] = e if e == math.inf else e - scale * (1.0 + t)  # t = inf would give inf - inf
+            gj = _exp_or_inf(t + log_slope) - slope
+        g[j] = math.copysign(gj, x[j])
 
 
-@jit
-def _huber(p, x, g):
+@jit(inline=True)
+def _huber(p, X, G, F, T):
     s, L = p[1], p[2]
     knee = s / L
-    f = 0.0
-    for i in range(x.shape[0]):
-        ax = abs(x[i])
+    x, g, t = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        ax = abs(x[j])
         if ax <= knee:
-            f += 0.5 * L * x[i] * x[i]
-            g[i] = L * x[i]
+            t[j] = 0.5 * L * x[j] * x[j]
+            g[j] = L * x[j]
         else:
-            f += s * (ax - 0.5 * knee)  # = s|x| - s^2/(2L) without the cancellation
-            g[i] = math.copysign(s, x[i])
-    return f
+            t[j] = s * (ax - 0.5 * knee)  # = s|x| - s^2/(2L) without the cancellation
+            g[j] = math.copysign(s, x[j])
 
 
-@jit
-def _double_well(p, x, g):
-    f = 0.0
-    for i in range(x.shape[0]):
-        xi = x[i]
+@jit(inline=True)
+def _double_well(p, X, G, F, T):
+    x, g, t = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        xj = x[j]
         # x^4/4 - x^2/2 + 1/4 = ((x-1)(x+1))^2/4: accurate near the minima x = +-1, and >= 0.
-        u = (xi - 1.0) * (xi + 1.0)
-        f += 0.25 * u * u
-        g[i] = xi * u
-    return f
+        u = (xj - 1.0) * (xj + 1.0)
+        t[j] = 0.25 * u * u
+        g[j] = xj * u
 
 
-@jit
-def _rosenbrock(p, x, g):
+@jit(inline=True)
+def _rosenbrock(p, X, G, F, T):
     b = p[0]
-    u = 1.0 - x[0]
-    v = x[1] - x[0] * x[0]
-    g[0] = -2.0 * u - 4.0 * b * x[0] * v
-    g[1] = 2.0 * b * v
-    return u * u + b * v * v
+    for r in range(X.shape[0]):
+        u = 1.0 - X[r, 0]
+        v = X[r, 1] - X[r, 0] * X[r, 0]
+        G[r, 0] = -2.0 * u - 4.0 * b * X[r, 0] * v
+        G[r, 1] = 2.0 * b * v
+        F[r] = u * u + b * v * v
 
 
-@jit
-def _pseudo_huber(p, x, g):
+@jit(inline=True)
+def _pseudo_huber(p, X, G, F, T):
     dl = p[1]
-    f = 0.0
-    for i in range(x.shape[0]):
-        u = x[i] / dl
+    x, g, t = X.reshape(X.size), G.reshape(G.size), T.reshape(T.size)
+    for j in range(x.shape[0]):
+        u = x[j] / dl
         h = math.hypot(1.0, u)  # sqrt(1 + u^2) without overflow
         # delta^2 (h - 1) = delta^2 u^2/(h + 1) = (delta |x|)(|u|/(h + 1)): no cancellation, no overflow.
-        f += dl * abs(x[i]) * (abs(u) / (h + 1.0))
-        g[i] = x[i] / h
-    return f
+        t[j] = dl * abs(x[j]) * (abs(u) / (h + 1.0))
+        g[j] = x[j] / h
+
+
+@jit(refcount=False)
+def values_and_grads(obj_id, p, X, G, F, T):
+    """``F[a] = f(X[a])`` and ``G[a] = grad f(X[a])`` for every row of the (n, d) block X.
+
+    ``T`` is (n, d) scratch; dispatches on the registry id.  One call per
+    block of replicates and step of the engine: the kernels are inlined here,
+    and the call itself (without reference counting) costs little next to a
+    block's work.  Separable objectives write each coordinate's term into
+    ``T``, summed here (one copy of the summation for all of them).
+    """
+    separable = True
+    if obj_id == 0:
+        _quadratic(p, X, G, F, T)
+    elif obj_id == 1:
+        _quartic(p, X, G, F, T)
+    elif obj_id == 2:
+        _norm_quartic(p, X, G, F, T)
+        separable = False
+    elif obj_id == 3:
+        _cosh(p, X, G, F, T)
+    elif obj_id == 4:
+        _exp_wall(p, X, G, F, T)
+    elif obj_id == 5:
+        _huber(p, X, G, F, T)
+    elif obj_id == 6:
+        _double_well(p, X, G, F, T)
+    elif obj_id == 7:
+        _rosenbrock(p, X, G, F, T)
+        separable = False
+    elif obj_id == 8:
+        _pseudo_huber(p, X, G, F, T)
+    else:
+        T[:] = math.nan
+    if separable:
+        row_sums(T, F)
 
 
 @jit
 def value_and_grad(obj_id, p, x, g):
-    """f(x), writing grad f(x) into ``g``; dispatches on the registry id."""
-    if obj_id == 0:
-        return _quadratic(p, x, g)
-    elif obj_id == 1:
-        return _quartic(p, x, g)
-    elif obj_id == 2:
-        return _norm_quartic(p, x, g)
-    elif obj_id == 3:
-        return _cosh(p, x, g)
-    elif obj_id == 4:
-        return _exp_wall(p, x, g)
-    elif obj_id == 5:
-        return _huber(p, x, g)
-    elif obj_id == 6:
-        return _double_well(p, x, g)
-    elif obj_id == 7:
-        return _rosenbrock(p, x, g)
-    elif obj_id == 8:
-        return _pseudo_huber(p, x, g)
-    return math.nan
+    """f(x), writing grad f(x) into ``g``; dispatches on the registry id.
+
+    One point (``x``, ``g`` of length d); the engine evaluates blocks of points
+    with :func:`values_and_grads`, the same kernels.
+    """
+    d = x.shape[0]
+    X = np.empty((1, d))
+    G = np.empty((1, d))
+    F = np.empty(1)
+    for i in range(d):
+        X[0, i] = x[i]
+    values_and_grads(obj_id, p, X, G, F, np.empty((1, d)))
+    for i in range(d):
+        g[i] = G[0, i]
+    return F[0]

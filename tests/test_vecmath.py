@@ -866,3 +866,200 @@ def test_stable_block_rejects_invalid_input(n1, alpha, beta, scale, message):
     u = np.full(4, 0.5)
     with pytest.raises(InvalidParameter, match=message):
         vm.stable_block(u[:n1], u, alpha, beta, scale, np.empty(4))
+
+
+# ----------------------------------------------------------------------------- block kernels of the simulator
+# The kernels the engine and the samplers are built from: vectorized uniforms, the stable
+# transform that owns (overwrites) its uniforms, the per-row reductions of a block of
+# replicates, and the two code-generation hints of sims._numba.  References are plain
+# Python/NumPy with the documented operation order, so agreement is checked bit for bit.
+
+from sims import noise as sims_noise  # noqa: E402
+from sims import rng as sims_rng  # noqa: E402
+from sims._numba import wide_vectors  # noqa: E402
+
+_PACKED_MULUDQ = re.compile(r"\bvpmuludq\b[^\n]*%([yz]mm)")
+
+
+def _host_has_avx512():
+    return bool(llvm.get_host_cpu_features().get("avx512f"))
+
+
+@pytest.mark.parametrize(
+    "rep0,rep_inc,step0,step_inc,rows,d,lane",
+    [
+        (3, 0, 0, 1, 37, 1, 0),  # one replicate's steps (sample_noise), flat loop
+        (5, 1, 9, 0, 21, 1, 0),  # one step, consecutive replicates
+        (2**32 - 3, 1, 2**31, 2, 5, 1, 1),  # counters near 2^32, lane 1
+        (7, 0, 4, 1, 6, 11, 0),  # rows of 11 coordinates, nested loop
+    ],
+)
+def test_uniform_lanes_are_uniform_pair_bit_for_bit(rep0, rep_inc, step0, step_inc, rows, d, lane):
+    seed = np.uint64(0xFEDCBA9876543210)
+    u1, u2 = np.full(rows * d + 3, np.nan), np.full(rows * d + 3, np.nan)
+    sims_rng.uniform_lanes(seed, rep0, rep_inc, step0, step_inc, rows, d, lane, u1, u2)
+    expected = [
+        sims_rng.uniform_pair(seed, rep0 + a * rep_inc, step0 + a * step_inc, i, lane) for a in range(rows) for i in range(d)
+    ]
+    np.testing.assert_array_equal(np.column_stack([u1[: rows * d], u2[: rows * d]]), np.array(expected))
+    assert np.all(np.isnan(u1[rows * d :])) and np.all(np.isnan(u2[rows * d :]))  # nothing written beyond
+
+
+@needs_simd
+def test_uniform_lanes_vectorizes_philox():
+    """Philox's 32 x 32 -> 64-bit products become packed vpmuludq in both loops of uniform_lanes."""
+    kernel = numba.njit(**_UNCACHED)(sims_rng.uniform_lanes.py_func)
+    u = np.empty(64)
+    kernel(np.uint64(1), 0, 1, 0, 0, 64, 1, 0, u, u.copy())
+    asm = kernel.inspect_asm(kernel.signatures[0])
+    # 10 rounds x 2 products in each of the two loops (flat over rows for d = 1, over coordinates
+    # otherwise), a few constant-folded (coordinate 0 in the flat loop): both loops must be packed
+    assert len(_PACKED_MULUDQ.findall(asm)) >= 30, "Philox not vectorized"
+
+
+@pytest.mark.skipif(not _host_has_avx512(), reason="512-bit vectors need AVX-512")
+def test_wide_vectors_selects_512_bit_registers():
+    """The same loop uses zmm registers with the hint and only ymm without (LLVM's default on AVX-512)."""
+
+    def body(x, out):
+        for i in range(x.shape[0]):
+            out[i] = vm.exp(x[i])
+
+    def wide(x, out):
+        wide_vectors()
+        for i in range(x.shape[0]):
+            out[i] = vm.exp(x[i])
+
+    asm = {}
+    for name, f in (("default", body), ("wide", wide)):
+        kernel = numba.njit(**_UNCACHED)(f)
+        x = np.linspace(-1.0, 1.0, 64)
+        out = np.empty_like(x)
+        kernel(x, out)
+        np.testing.assert_array_equal(out, apply("exp", x))  # a hint, not a different result
+        asm[name] = kernel.inspect_asm(kernel.signatures[0])
+    assert set(_PACKED_FMA.findall(asm["wide"])) == {"zmm"}
+    assert set(_PACKED_FMA.findall(asm["default"])) == {"ymm"}
+
+
+def test_inline_kernel_is_inlined_without_reference_counting():
+    """``@jit(inline=True)``: no call of the kernel remains in its caller, and the kernel itself
+    (compiled without reference counting) contains no NRT reference-count operation."""
+
+    @jit(inline=True)
+    def _scale_rows(c, X):
+        for a in range(X.shape[0]):
+            for i in range(X.shape[1]):
+                X[a, i] *= c[a]
+
+    def caller(c, X, k):
+        for _ in range(k):
+            _scale_rows(c, X[1:])
+
+    kernel = numba.njit(**_UNCACHED)(caller)
+    X = np.ones((4, 3))
+    kernel(np.array([2.0, 3.0, 4.0]), X, 2)
+    np.testing.assert_array_equal(X, [[1.0] * 3, [4.0] * 3, [9.0] * 3, [16.0] * 3])
+    caller_ir = kernel.inspect_llvm(kernel.signatures[0])
+    assert "_scale_rows" not in "".join(re.findall(r"call [^\n]*", caller_ir))
+    # the kernel itself, compiled with jit's options except the cache (cached code cannot be inspected)
+    assert _scale_rows.targetoptions["forceinline"] and not _scale_rows.targetoptions["_nrt"]
+    options = {k: v for k, v in _scale_rows.targetoptions.items() if k != "nopython"}  # njit implies it
+    uncached = numba.njit(**{**options, "cache": False})(_scale_rows.py_func)
+    uncached(np.ones(2), np.ones((2, 2)))
+    kernel_ir = uncached.inspect_llvm(uncached.signatures[0])
+    assert "define" in kernel_ir and "NRT_incref" not in kernel_ir and "NRT_decref" not in kernel_ir
+
+
+def _row_sum_reference(row, square):
+    """The documented order: d < 8 left to right from 0.0; d >= 8 eight partial sums, then pairwise."""
+    terms = [float(t) * float(t) if square else float(t) for t in row]
+    d = len(terms)
+    if d < 8:
+        acc = 0.0
+        for t in terms:
+            acc += t
+        return acc
+    s = [0.0] * 8
+    full = d - d % 8
+    for i in range(full):
+        s[i % 8] += terms[i]
+    for t in terms[full:]:
+        s[0] += t
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+
+
+@jit
+def _row_reductions(T, sums, norms):
+    vm.row_sums(T, sums)
+    vm.row_norms(T, norms)
+
+
+@pytest.mark.parametrize("d", [1, 3, 7, 8, 13, 16, 29])
+def test_row_reductions_follow_the_documented_order(d):
+    T = np.random.default_rng(d).standard_normal((6, d)) * np.exp2(np.arange(d) % 40 - 20)
+    sums, norms = np.empty(6), np.empty(6)
+    _row_reductions(T, sums, norms)
+    np.testing.assert_array_equal(sums, [_row_sum_reference(row, False) for row in T])
+    np.testing.assert_array_equal(norms, [math.sqrt(_row_sum_reference(row, True)) for row in T])
+    np.testing.assert_allclose(norms, np.linalg.norm(T, axis=1), rtol=1e-15)
+
+
+def test_row_norms_overflow_like_their_definition():
+    """No rescaling: a coordinate above ~1.3e154 makes the norm inf (the engine's divergence rule)."""
+    T = np.array([[1e155, 0.0, 1.0], [1e150, 1e150, 0.0]])
+    sums, norms = np.empty(2), np.empty(2)
+    _row_reductions(T, sums, norms)
+    assert norms[0] == math.inf and norms[1] == pytest.approx(math.sqrt(2.0) * 1e150, rel=1e-15)
+
+
+@jit
+def _axpy_rows(c, G, X):
+    vm.axpy_rows(c, G, X)
+
+
+@pytest.mark.parametrize("d", [1, 5])
+def test_axpy_rows(d):
+    rng = np.random.default_rng(d)
+    c, G, X = rng.standard_normal(4), rng.standard_normal((4, d)), rng.standard_normal((4, d))
+    expected = X - c[:, None] * G
+    _axpy_rows(c, G, X)
+    np.testing.assert_array_equal(X, expected)
+
+
+@pytest.mark.parametrize("alpha,beta", [(1.5, 0.0), (0.7, -1.0), (2.0, 0.3), (1.0, 0.0), (1.0, 0.6)])
+def test_stable_lanes_is_stable_block_on_uniforms_it_owns(alpha, beta):
+    """The same draws; stable_block leaves its uniforms alone (it works on copies, in blocks)."""
+    u1, u2 = rng_uniforms(np.uint64(99), 2500)  # more than one of stable_block's blocks
+    kept1, kept2 = u1.copy(), u2.copy()
+    block = np.empty(u1.size)
+    vm.stable_block(u1, u2, alpha, beta, 1.7, block)
+    np.testing.assert_array_equal(u1, kept1)
+    np.testing.assert_array_equal(u2, kept2)
+    lanes = np.empty(u1.size)
+    vm.stable_lanes(u1, u2, alpha, beta, 1.7, lanes)
+    np.testing.assert_array_equal(lanes, block)
+    assert np.all(np.isfinite(block))
+
+
+@pytest.mark.parametrize("law,params", [("stable", [1.3, 0.4, 2.0]), ("gaussian", [0.5]), ("pareto", [2.5, 1.0]),
+                                        ("log_tail", [1.5, 1.0]), ("stable_isotropic", [1.4, 1.0]),
+                                        ("student_t", [3.0, 1.0]), ("bounded", [2.0])])  # fmt: skip
+def test_fill_noise_rows_does_not_depend_on_blocks_or_row_order(law, params):
+    """Rows drawn in blocks of any size, or by replicate instead of by step, are the same numbers."""
+    law_id, p, seed, d, K = sims_noise.LAWS[law].id, np.array(params), np.uint64(31), 3, 40
+    by_step = {}
+    for width in (d, 2 * d + 1, 1024):  # 1, 2 and all rows per block
+        out = np.empty((K, d))
+        sims_noise.fill_noise_rows(law_id, p, seed, 5, 0, 0, 1, out, np.empty((2, width)))
+        by_step[width] = out
+    for width in (2 * d + 1, 1024):
+        np.testing.assert_array_equal(by_step[width], by_step[d])
+    # step 7 of replicates 3..7, drawn as one block of rows with a replicate increment
+    across = np.empty((5, d))
+    sims_noise.fill_noise_rows(law_id, p, seed, 3, 1, 7, 0, across, np.empty((2, 1024)))
+    np.testing.assert_array_equal(across[2], by_step[1024][7])
+    for a in range(5):
+        one = np.empty(d)
+        sims_noise.fill_noise(law_id, p, seed, 3 + a, 7, one)
+        np.testing.assert_array_equal(across[a], one)
