@@ -2,8 +2,8 @@
 
 The data are the verification rows of ``sandbox check`` (same runs, same
 cache): for each alpha of the profile, the log-log slope over separate runs
-per horizon K with its bootstrap interval (99.9 %, see
-:mod:`checks.cases.heavy_tail`), on
+per horizon K with its 99 % interval (studentized subsampling, see
+:mod:`checks.cases.heavy_tail` and :func:`checks.stats.loglog_slope`), on
 
 * designated tight instances (stable noise of index a = alpha: symmetric and
   skewed for strongly convex GClip, skewed for non-convex GClip, where the
@@ -101,7 +101,7 @@ def make(quick: bool, seed: int, cache):
         ax.set_xlabel(r"tail index $\alpha$ (moment order of the assumption)")
         ax.set_title(title, fontsize=9.5)
         ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
-    axes[0].set_ylabel("exponent $r$ of $K^r$ (log-log slope, 99.9 % bootstrap interval)")
+    axes[0].set_ylabel("exponent $r$ of $K^r$ (log-log slope, 99 % interval)")
     fig.suptitle(f"Rates vs alpha: measured on separate runs per horizon K in {list(profile.horizons)} ({profile.name} profile)", fontsize=11)
     fig.tight_layout()
     return fig, config
