@@ -52,6 +52,14 @@ that the first one populated gives ``warm_start_s``.
 with ``noise="none"``; the gap to the full rate is the share of the time spent
 drawing noise (``engine_without_noise`` in the JSON).
 
+**What two cores give.**  Per batch, two independent one-thread simulations of
+R/2 replicates each are timed running at the same time and one after the
+other.  They share nothing but the machine, so their speed-up is what two cores
+of this machine deliver for this work (a virtual machine's two vCPUs may share
+a physical core's execution units, memory bandwidth or power budget); the
+engine's two-thread speed-up is reported as a fraction of it
+(``scaling[*].fraction_of_machine``).
+
 Targets
 -------
 :data:`TARGETS` are those of the performance issue (they raised the engine
@@ -60,8 +68,8 @@ one core and >= 15x scipy; the engine on **one thread** (the cores NumPy
 uses) is >= 20x NumPy at R*d = 64 and >= 3x at R*d = 4096.  The two-thread
 rows are reported against the same one-core NumPy figure without a target;
 instead their speed-up over one thread (``scaling`` in the JSON) has the
-target 1.8 ("near-linear"), meaningful only on an otherwise idle machine
-(the load average is recorded).
+target 1.8 ("near-linear"), meaningful only where the machine itself gives
+two cores' worth (see above; the load average is recorded).
 
 ``quick=True`` runs every step at tiny sizes (for the smoke test; its
 numbers mean nothing) and does not time the start-up, which would cost a
@@ -78,6 +86,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -506,12 +515,28 @@ def _simulate_workload(K: int, R: int, d: int, threads: int, noise: str = "stabl
     )  # fmt: skip
 
 
+def _independent_halves(K: int, R: int, d: int, concurrent: bool) -> None:
+    """Two independent one-thread simulations of R/2 replicates each, one after the other or
+    at the same time on two Python threads (the kernels release the GIL)."""
+    calls = [threading.Thread(target=_simulate_workload, args=(K, R // 2, d, 1)) for _ in range(2)]
+    for call in calls:
+        call.start()
+        if not concurrent:
+            call.join()
+    for call in calls:
+        call.join()
+
+
 def _bench_engine(target_s: float, repeats: int, start_k: int) -> tuple[list[dict], list[dict], list[dict]]:
     """Coordinate-steps/s of the NumPy baseline and of the engine, per batch and thread count.
 
-    Also returns, per batch, the engine's rate on one thread with ``noise="none"``
-    (the same simulation without drawing noise): the gap to the full rate is
-    the time spent in the noise sampler.
+    Also returns, per batch, diagnostics: the engine's rate on one thread with
+    ``noise="none"`` (the same simulation without drawing noise: the gap to
+    the full rate is the time spent in the noise sampler), and the machine's
+    own two-core speed-up for this work: two independent one-thread
+    simulations of R/2 replicates, run at the same time against one after the
+    other (nothing shared but the machine), which bounds what two threads of
+    one simulation can reach.
     """
     numpy_rows, engine_rows, diagnostics = [], [], []
     for R, d in BATCHES:
@@ -520,11 +545,15 @@ def _bench_engine(target_s: float, repeats: int, start_k: int) -> tuple[list[dic
             "numpy": lambda K, R=R, d=d: numpy_clipped_sgd_quartic(K, R, d, SEED, **METHOD_PARAMS, **OBJECTIVE_PARAMS, alpha=ALPHA),
             **{threads: lambda K, R=R, d=d, threads=threads: _simulate_workload(K, R, d, threads) for threads in THREADS},
             "noise_free": lambda K, R=R, d=d: _simulate_workload(K, R, d, 1, noise="none"),
+            "halves_serial": lambda K, R=R, d=d: _independent_halves(K, R, d, concurrent=False),
+            "halves_concurrent": lambda K, R=R, d=d: _independent_halves(K, R, d, concurrent=True),
         }  # fmt: skip
         sizes = {}
         for name, run in runs.items():
             run(start_k)  # warm-up (compiles or loads the engine)
-            sizes[name] = _calibrate(run, start_k, target_s)
+            if name != "halves_concurrent":
+                sizes[name] = _calibrate(run, start_k, target_s)
+        sizes["halves_concurrent"] = sizes["halves_serial"]  # the same work, compared directly
         best = _best_times({name: (run, sizes[name]) for name, run in runs.items()}, repeats)
         rate = {name: sizes[name] * batch / t for name, (t, _) in best.items()}
         numpy_rows.append({"batch": batch, "R": R, "d": d, "threads": 1, "K": sizes["numpy"], "coord_steps_per_s": rate["numpy"]})
@@ -547,6 +576,8 @@ def _bench_engine(target_s: float, repeats: int, start_k: int) -> tuple[list[dic
             "noise_free_coord_steps_per_s": rate["noise_free"],
             # per coord-step: 1/full = 1/noise_free + (time drawing noise)
             "noise_time_fraction": max(0.0, 1.0 - rate[1] / rate["noise_free"]),
+            "K_halves": sizes["halves_serial"],
+            "machine_two_core_speedup": best["halves_serial"][0] / best["halves_concurrent"][0],
         })  # fmt: skip
     return numpy_rows, engine_rows, diagnostics
 
@@ -685,12 +716,15 @@ def format_report(result: dict) -> str:
                 f"  {'':<15}{'sims.simulate':<20}{row['threads']:>7}{row['K']:>10}{_si(row['coord_steps_per_s']):>16}"
                 f"{row['ratio_vs_numpy']:>9.2f}x   {target}"
             )
-    lines.append("  scaling: engine speed-up from 1 to 2 threads")
-    lines += [
-        f"  {row['batch']:<6}{'':<9}{'sims.simulate':<20}{'1 -> 2':>7}{'':>10}{row['speedup']:>15.2f}x"
-        f"{'':>10}   >= {row['target']:g}x {_met(row['met'])}"
-        for row in result["scaling"]
-    ]
+    lines.append("  scaling: engine speed-up from 1 to 2 threads; machine = two independent 1-thread runs on R/2")
+    lines.append("  replicates each, at the same time vs one after the other (what two cores give this work)")
+    for row in result["scaling"]:
+        lines += [
+            f"  {row['batch']:<6}{'':<9}{'sims.simulate':<20}{'1 -> 2':>7}{'':>10}{row['speedup']:>15.2f}x"
+            f"{'':>10}   >= {row['target']:g}x {_met(row['met'])}",
+            f"  {'':<15}{'machine':<20}{'1 -> 2':>7}{'':>10}{row['machine_two_core_speedup']:>15.2f}x"
+            f"{'':>10}   engine reaches {100 * row['fraction_of_machine']:.0f}% of it",
+        ]
     lines.append("  where the engine's time goes (one thread): share spent drawing noise, from a run with noise='none'")
     lines += [
         f"  {row['batch']:<6}{'':<9}{'noise-free rate':<20}{1:>7}{row['K']:>10}{_si(row['noise_free_coord_steps_per_s']):>16}"
@@ -755,9 +789,11 @@ def run_bench(json_path: str | os.PathLike | None = None, quick: bool = False, *
     machine["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
     rate = {(r["batch"], r["threads"]): r["coord_steps_per_s"] for r in engine_rows}
+    ceiling = {r["batch"]: r["machine_two_core_speedup"] for r in diagnostics}
     scaling = [
         {"batch": b, "speedup": rate[b, 2] / rate[b, 1], "target": TARGETS["engine_scaling_2_threads"],
-         "met": bool(rate[b, 2] / rate[b, 1] >= TARGETS["engine_scaling_2_threads"])}
+         "met": bool(rate[b, 2] / rate[b, 1] >= TARGETS["engine_scaling_2_threads"]),
+         "machine_two_core_speedup": ceiling[b], "fraction_of_machine": rate[b, 2] / rate[b, 1] / ceiling[b]}
         for b in sorted({b for b, _ in rate})
     ]  # fmt: skip
     targets = [{
