@@ -78,16 +78,16 @@ def markov_test(samples: np.ndarray, bound: float, delta: float = 0.1, false_ala
     """
     x = np.asarray(samples, dtype=np.float64).ravel()
     if x.size == 0:
-        raise ValueError("samples must not be empty")
+        raise InvalidParameter("samples must not be empty")
     if not (bound > 0 and math.isfinite(bound)):
-        raise ValueError(f"bound must be positive and finite, got {bound}")
+        raise InvalidParameter(f"bound must be positive and finite, got {bound}")
     if not 0 < delta < 1:
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
+        raise InvalidParameter(f"delta must be in (0, 1), got {delta}")
     if not 0 < false_alarm < 1:
-        raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm}")
+        raise InvalidParameter(f"false_alarm must be in (0, 1), got {false_alarm}")
     finite = np.isfinite(x)
     if np.any(x[finite] < 0):
-        raise ValueError("samples must be non-negative")
+        raise InvalidParameter("samples must be non-negative")
     threshold = bound / delta
     exceed = int(np.sum(~finite) + np.sum(x[finite] > threshold))
     p = float(_st.binom.sf(exceed - 1, x.size, delta)) if exceed > 0 else 1.0
@@ -110,9 +110,11 @@ def quantile_ci(samples: np.ndarray, q: float, confidence: float = 0.95) -> tupl
     x = np.sort(np.where(np.isnan(samples), np.inf, np.asarray(samples, dtype=np.float64)).ravel())
     n = x.size
     if n == 0:
-        raise ValueError("samples must not be empty")
+        raise InvalidParameter("samples must not be empty")
     if not 0 < q < 1:
-        raise ValueError(f"q must be in (0, 1), got {q}")
+        raise InvalidParameter(f"q must be in (0, 1), got {q}")
+    if not 0 < confidence < 1:
+        raise InvalidParameter(f"confidence must be in (0, 1), got {confidence}")
     a = (1 - confidence) / 2
     lo = int(_st.binom.ppf(a, n, q))  # P(Bin <= lo-1) < a  => X_(lo) (1-based) is a lower bound
     hi = int(_st.binom.ppf(1 - a, n, q)) + 1
@@ -161,7 +163,9 @@ def mean_ci(samples: np.ndarray, confidence: float = 0.95) -> MeanEstimate:
     x = np.asarray(samples, dtype=np.float64).ravel()
     n = x.size
     if n < 2:
-        raise ValueError("need at least 2 samples")
+        raise InvalidParameter("need at least 2 samples")
+    if not 0 < confidence < 1:
+        raise InvalidParameter(f"confidence must be in (0, 1), got {confidence}")
     if not np.all(np.isfinite(x)):
         return MeanEstimate(math.inf, math.inf, math.inf, n, math.nan, False)
     m = float(x.mean())
@@ -397,10 +401,10 @@ def block_sum_tail_index(samples: np.ndarray, block: int | None = None) -> float
     """
     x = np.asarray(samples, dtype=np.float64).ravel()
     if x.size < 16 or not np.all(np.isfinite(x)):
-        raise ValueError("need at least 16 finite samples")
+        raise InvalidParameter("need at least 16 finite samples")
     m = int(block or math.isqrt(x.size))
     if not 2 <= m <= x.size // 2:
-        raise ValueError(f"block must be in [2, n/2], got {m}")
+        raise InvalidParameter(f"block must be in [2, n/2], got {m}")
     n_blocks = x.size // m
     y = x[: n_blocks * m].reshape(n_blocks, m).sum(axis=1)
     inv = (np.mean(np.log(np.abs(y))) - np.mean(np.log(np.abs(x)))) / math.log(m)

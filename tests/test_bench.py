@@ -245,35 +245,3 @@ def test_start_times_runs_a_cold_then_a_warm_process_on_one_fresh_cache():
     assert times["cold"]["first_simulate_s"] == 9.0  # the cache directory started empty
     assert times["warm"]["first_simulate_s"] == 0.25  # and the second process saw what the first left
     assert times["cold"]["cache_key"] == times["warm"]["cache_key"]
-
-
-# ----------------------------------------------------------------------------- block engine invariants
-# sims.engine._run_block advances blocks of replicates together; a replicate that diverges stays in
-# its block, keeps being computed, and is restored at the end of each chunk.  The benchmark's
-# throughput is measured on this design, so its invariants are checked here.
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_diverged_replicate_keeps_its_divergence_point_and_spares_its_block(threads):
-    """final_x of a diverged replicate is the iterate at which it diverged; the others are untouched.
-
-    sgd with lr 0.1 on x^4 from x0 = 3 overflows (x <- x - 0.4 x^3); the other starts converge.  A
-    run with horizon K = k_div ends exactly at the diverging iterate; a run without the diverging
-    replicate gives the others' values.  Many steps after the divergence (several chunks of the
-    engine) make the restore at every chunk boundary matter.
-    """
-    starts = np.array([[0.5], [3.0], [0.8], [0.2], [0.6]])
-    common = dict(objective="quartic", method="sgd", noise="none", seed=0, record="all", threads=threads,
-                  method_params={"lr": 0.1})  # fmt: skip
-    res = sims.simulate(**common, K=3000, R=5, x0=starts)
-    assert list(res.diverged) == [False, True, False, False, False]
-    k_div = int(res.diverged_step[1])
-    assert 0 < k_div < 20
-    at_divergence = sims.simulate(**common, K=k_div, R=1, x0=starts[1:2])
-    assert at_divergence.diverged_step[0] == k_div
-    np.testing.assert_array_equal(res.final_x[1], at_divergence.final_x[0])
-    others = sims.simulate(**common, K=3000, R=4, x0=starts[[0, 2, 3, 4]])
-    np.testing.assert_array_equal(res.final_x[[0, 2, 3, 4]], others.final_x)
-    for metric in sims.METRICS:
-        np.testing.assert_array_equal(res.records[metric][:, [0, 2, 3, 4]], others.records[metric], err_msg=metric)
-        assert np.all(np.isnan(res.records[metric][k_div:, 1])), metric

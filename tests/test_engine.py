@@ -499,3 +499,34 @@ def test_config_records_the_resolved_run(plain_result):
                           objective_params=c["objective_params"], method_params=c["method_params"],
                           noise_params=c["noise_params"], avg_power=c["avg_power"])  # fmt: skip
     _assert_bitwise_equal(rerun.records["grad_norm"], plain_result.records["grad_norm"], "rerun")
+
+
+# ----------------------------------------------------------------------------- block engine invariants
+# sims.engine._run_block advances blocks of replicates together; a replicate that diverges stays in
+# its block, keeps being computed, and is restored at the end of each chunk.
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_diverged_replicate_keeps_its_divergence_point_and_spares_its_block(threads):
+    """final_x of a diverged replicate is the iterate at which it diverged; the others are untouched.
+
+    sgd with lr 0.1 on x^4 from x0 = 3 overflows (x <- x - 0.4 x^3); the other starts converge.  A
+    run with horizon K = k_div ends exactly at the diverging iterate; a run without the diverging
+    replicate gives the others' values.  Many steps after the divergence (several chunks of the
+    engine) make the restore at every chunk boundary matter.
+    """
+    starts = np.array([[0.5], [3.0], [0.8], [0.2], [0.6]])
+    common = dict(objective="quartic", method="sgd", noise="none", seed=0, record="all", threads=threads,
+                  method_params={"lr": 0.1})  # fmt: skip
+    res = sims.simulate(**common, K=3000, R=5, x0=starts)
+    assert list(res.diverged) == [False, True, False, False, False]
+    k_div = int(res.diverged_step[1])
+    assert 0 < k_div < 20
+    at_divergence = sims.simulate(**common, K=k_div, R=1, x0=starts[1:2])
+    assert at_divergence.diverged_step[0] == k_div
+    np.testing.assert_array_equal(res.final_x[1], at_divergence.final_x[0])
+    others = sims.simulate(**common, K=3000, R=4, x0=starts[[0, 2, 3, 4]])
+    np.testing.assert_array_equal(res.final_x[[0, 2, 3, 4]], others.final_x)
+    for metric in sims.METRICS:
+        np.testing.assert_array_equal(res.records[metric][:, [0, 2, 3, 4]], others.records[metric], err_msg=metric)
+        assert np.all(np.isnan(res.records[metric][k_div:, 1])), metric

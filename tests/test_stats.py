@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from checks.measure import rate_row
-from checks.stats import hill_tail_index, loglog_slope, markov_test, mean_ci, quantile_ci
+from checks.stats import block_sum_tail_index, hill_tail_index, loglog_slope, markov_test, mean_ci, quantile_ci
 from sims.params import InvalidParameter
 
 
@@ -50,10 +50,37 @@ def test_markov_test_counts_divergence_as_exceedance():
     assert res.exceedances == 20 and res.violates
 
 
-@pytest.mark.parametrize("bad", [dict(bound=0.0), dict(bound=1.0, delta=1.0), dict(bound=1.0, false_alarm=0.0)])
-def test_markov_test_rejects_bad_arguments(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(bound=0.0), "bound"),
+        (dict(bound=math.nan), "bound"),
+        (dict(bound=1.0, delta=1.0), "delta"),
+        (dict(bound=1.0, false_alarm=0.0), "false_alarm"),
+    ],
+)
+def test_markov_test_rejects_bad_arguments(bad, match):
+    with pytest.raises(InvalidParameter, match=match):
         markov_test(np.ones(5), **bad)
+    with pytest.raises(InvalidParameter, match="non-negative"):
+        markov_test(-np.ones(5), bound=1.0)
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: quantile_ci(np.ones(5), q=1.0), "q must be"),
+        (lambda: quantile_ci(np.ones(5), q=0.5, confidence=1.5), "confidence"),
+        (lambda: quantile_ci(np.ones(0), q=0.5), "empty"),
+        (lambda: mean_ci(np.ones(1)), "at least 2"),
+        (lambda: mean_ci(np.ones(5), confidence=0.0), "confidence"),
+        (lambda: block_sum_tail_index(np.ones(8)), "at least 16"),
+        (lambda: block_sum_tail_index(np.ones(64), block=40), "block"),
+    ],
+)
+def test_interval_helpers_name_the_bad_parameter(call, match):
+    with pytest.raises(InvalidParameter, match=match):
+        call()
 
 
 def test_quantile_ci_coverage_is_at_least_nominal():
