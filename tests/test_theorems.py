@@ -230,6 +230,33 @@ def test_checker_finds_near_tight_counterexamples():
         Step("doubled", claim=doubled, given=step.given, where=step.where).verify(np.random.default_rng(3))
 
 
+def _hard_clip_ratio(g, l0=1.0, l1=1.0):
+    """Model decrease of the hard-clip step over g^2/(2 L0 + 3 L1 g), in plain floats (phi via expm1)."""
+    h = min(1 / (2 * l0), 1 / (3 * l1 * g))
+    s = l1 * h * g
+    phi_s = s * s / 2 * (1 + s / 3 * (1 + s / 4 * (1 + s / 5))) if s < 1e-3 else math.expm1(s) - s
+    return (h * g * g - (l0 + l1 * g) / l1**2 * phi_s) / (g * g / (2 * l0 + 3 * l1 * g))
+
+
+def test_vankov_hard_clip_ratio_infimum_on_a_grid():
+    # The ratio is 1.066 at the switch point g = 2 L0/(3 L1), not 3/4: the old documentation's claim.
+    assert _hard_clip_ratio(2 / 3) == pytest.approx(1.0658136, abs=1e-6)
+    # Its infimum 3/4 is approached as g -> 0: grid minima over g >= lo decrease towards 3/4 from above.
+    minima = []
+    for lo in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
+        grid = np.geomspace(lo, 1e8, 4001)
+        minima.append(min(_hard_clip_ratio(float(x)) for x in grid))
+        assert grid[int(np.argmin([_hard_clip_ratio(float(x)) for x in grid]))] == lo  # at the smallest g (below 0.1)
+    assert all(m >= 0.75 for m in minima)
+    assert all(a > b for a, b in zip(minima, minima[1:]))
+    assert minima[-1] - 0.75 < 1e-5
+    # the large-gradient branch stays above its own limit 5 - 3 e^{1/3} = 0.813
+    assert min(_hard_clip_ratio(float(x)) for x in np.geomspace(2 / 3, 1e9, 2001)) >= 5 - 3 * math.exp(1 / 3)
+    # ratio is scale-free: only L1 g/L0 matters
+    assert _hard_clip_ratio(0.3, l0=2.0, l1=5.0) == pytest.approx(_hard_clip_ratio(0.3 * 5.0 / 2.0))
+    assert get("vankov24_clipped_step").derivation[-1].claim.rhs.has(fu.A_HARD) and fu.A_HARD == sp.Rational(3, 4)
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     l0=st.floats(1e-2, 1e2), l1=st.floats(1e-2, 1e2),
@@ -307,7 +334,8 @@ def test_schedule_errors():
 # ----------------------------------------------------------------------------- evaluation
 def test_evaluate_known_values():
     assert get("vankov24_l0l1_step").evaluate(L0=1.0, L1=1.0, Delta=1.0, eps=0.1) == pytest.approx(230.0)
-    assert get("vankov24_clipped_step").evaluate(L0=1.0, L1=1.0, Delta=1.0, eps=0.1) == pytest.approx(460.0)
+    # a = 3/4 (the infimum of the hard-clip decrease ratio): 230 / (3/4)
+    assert get("vankov24_clipped_step").evaluate(L0=1.0, L1=1.0, Delta=1.0, eps=0.1) == pytest.approx(920.0 / 3)
     c2 = 1 - math.exp(0.5) / 4
     assert get("iclr20_thm6_gd_upper").evaluate(L0=1.0, L1=2.0, M=3.0, Delta=5.0, eps=0.1) == pytest.approx(2 * 7 * 5 / (c2 * 0.01))
     assert get("neurips20_gclip_strongly_convex").evaluate(mu=2.0, G=3.0, alpha=1.5, K=99) == pytest.approx(

@@ -8,18 +8,22 @@
 * Vankov, Rodomanov, Nedich, Sankar, Stich 2024 (arXiv 2410.10800): gradient
   methods with (L0, L1)-adapted steps reach min_k ||grad f(x_k)|| <= eps once
   K + 1 >= 2 L0 Delta/(a eps^2) + 3 L1 Delta/(a eps) (order reliable, tag O).
-  The explicit constants a = 1 (their optimal step eta*) and a = 1/2 (the
-  hard-clip step min{1/(2 L0), 1/(3 L1 ||g||)}) are derived here from the
-  same descent model as the ICLR20 theorems and checked.
+  The explicit constants a = 1 (their optimal step eta*) and a = 3/4 (the
+  hard-clip step min{1/(2 L0), 1/(3 L1 ||g||)}: the infimum over g of its
+  decrease ratio, approached as g -> 0) are derived here from the same
+  descent model as the ICLR20 theorems and checked.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import sympy as sp
 
 from .theorem import (
-    C_ALPHA, C_DELTA, C_EPS, C_K, C_L, C_L0, C_L1, C_SIGMA, C_UNKNOWN, Constant, Delta, K, L, L0, L1,
-    Prescribed, Step, Theorem, alpha, eps, eq, ge, log1p,
+    C_ALPHA, C_DELTA, C_EPS, C_K, C_L, C_L0, C_L1, C_SIGMA, C_UNKNOWN, Constant, Delta, DerivationError, K, L,
+    L0, L1, Prescribed, Step, Theorem, alpha, elementary, eps, eq, ge, le, log1p, phi,
 )  # fmt: skip
 from .theorems_iclr20 import CLASS_L0L1, DESCENT_MODEL, model_increase
 from .theorems_neurips20 import NONCONVEX_GRAD_RATE
@@ -115,11 +119,96 @@ VANKOV_STAR_STEPS = VANKOV_COMMON + (
     ),
 )
 
+# The hard-clip step's decrease ratio (derived here).  With u = L1 g/L0 and c = L0 h =
+# min{1/2, 1/(3u)}, the model decrease divided by g^2/(2 L0 + 3 L1 g) is a function of u only,
+# R(u) = (3u + 2)/u^2 (c u^2 - (u + 1) phi(c u)).  On the small-gradient branch (u <= 2/3, c = 1/2)
+# R decreases to 3/4 as u -> 0 (R(2/3) = 1.066); on the large-gradient branch (c = 1/(3u)) it stays
+# above its limit 5 - 3 e^{1/3} = 0.813 as u -> oo.  So the infimum is 3/4, approached as g -> 0
+# and never attained: a = 3/4 is the largest constant valid at every g.
+u = sp.Symbol("u", positive=True)  # L1 g/L0
+A_U_SMALL = Constant(u, 0.0, 2 / 3, lo_open=True, doc="L1 g/L0 on the small-gradient branch", probe=(1e-6, 2 / 3))
+A_U_LARGE = Constant(u, 2 / 3, doc="L1 g/L0 on the large-gradient branch", probe=(2 / 3, 1e6))
+_s = sp.Symbol("s", nonnegative=True)
+A_S = Constant(_s, 0.0, 10.0, doc="a scaled step length L1 h g")
+
+
+def decrease_ratio(c: sp.Expr) -> sp.Expr:
+    """R(u) for the scaled step c = L0 h: model decrease / (g^2/(2 L0 + 3 L1 g)) at g = u L0/L1."""
+    return (3 * u + 2) / u**2 * (c * u**2 - (u + 1) * phi(c * u))
+
+
+RATIO_HARD = decrease_ratio(sp.Min(sp.Rational(1, 2), 1 / (3 * u)))
+RATIO_SMALL = decrease_ratio(sp.Rational(1, 2))
+RATIO_LARGE = elementary(decrease_ratio(1 / (3 * u)))  # phi at the number 1/3, written in exp
+A_HARD = sp.Rational(3, 4)  # inf_u RATIO_HARD (derived here)
+RATIO_LARGE_LIMIT = 5 - 3 * sp.exp(sp.Rational(1, 3))  # lim_{u -> oo} RATIO_LARGE
+_PHI_THIRD = sp.exp(sp.Rational(1, 3)) - sp.Rational(4, 3)  # phi(1/3)
+
+
+def _witness_ratio_infimum(rng: np.random.Generator) -> None:
+    """sympy: R -> 3/4 as g -> 0 (series 3/4 + 5u/6 + O(u^2)) and -> 5 - 3 e^{1/3} as g -> oo; and on a
+    random geometric grid in u the minimum of R approaches 3/4 from above, never below."""
+    series = sp.series(elementary(RATIO_SMALL), u, 0, 2).removeO()
+    if sp.simplify(series - (A_HARD + sp.Rational(5, 6) * u)) != 0:
+        raise DerivationError(f"small-g expansion of the ratio is {series}, not 3/4 + 5u/6")
+    if sp.simplify(sp.limit(RATIO_LARGE, u, sp.oo) - RATIO_LARGE_LIMIT) != 0:
+        raise DerivationError("large-g limit of the ratio is not 5 - 3 e^{1/3}")
+    ratio = sp.lambdify(u, RATIO_HARD, modules=[{"phi": lambda x: np.expm1(x) - x}, "numpy"])
+    previous = math.inf
+    for lo in (1e-2, 1e-3, 1e-4):
+        grid = np.exp(rng.uniform(math.log(lo), math.log(1e6), 20000))
+        low = float(np.min(ratio(grid)))
+        if not (float(A_HARD) <= low < previous):
+            raise DerivationError(f"grid minimum of the ratio over u >= {lo:g} is {low!r}: not in [3/4, {previous!r})")
+        previous = low
+    if previous - float(A_HARD) > 1e-3:
+        raise DerivationError(f"grid minimum {previous!r} does not approach 3/4")
+
+
 VANKOV_HARD_STEPS = VANKOV_COMMON + (
     Step(
-        "the hard-clip step h = min{1/(2 L0), 1/(3 L1 g)} decreases the model by at least (1/2) g^2/(2 L0 + 3 L1 g) "
-        "(the ratio is a function of L0/(L1 g) only, its infimum is 3/4 at the switch point)",
-        claim=ge(MODEL_DECREASE.subs(_eta, H_HARD), PER_STEP / 2),
+        "with u = L1 g/L0 the hard-clip step is h = c/L0, c = min{1/2, 1/(3u)}, and its model decrease "
+        "divided by g^2/(2 L0 + 3 L1 g) is R(u) = (3u + 2)/u^2 (c u^2 - (u + 1) phi(c u)), a function of u only",
+        claim=eq(MODEL_DECREASE.subs(_eta, H_HARD) / PER_STEP, RATIO_HARD.subs(u, L1 * g / L0)),
+        where=(C_L0, C_L1, A_G),
+    ),
+    Step(
+        "Taylor with Lagrange remainder: phi(s) <= s^2/2 + s^3 e^s/6 for s >= 0",
+        claim=le(phi(_s), _s**2 / 2 + _s**3 * sp.exp(_s) / 6),
+        where=(A_S,),
+    ),
+    Step(
+        "small gradients (u <= 2/3, c = 1/2): with phi(u/2) <= u^2/8 + u^3 e^{u/2}/48, R(u) >= 3/4 reduces to "
+        "(u + 1)(1/8 + u e^{u/2}/48) <= (6u + 1)/(4 (3u + 2)), equality at u = 0",
+        claim=le((u + 1) * (sp.Rational(1, 8) + u * sp.exp(u / 2) / 48), (6 * u + 1) / (4 * (3 * u + 2))),
+        where=(A_U_SMALL,),
+    ),
+    Step(
+        "hence R(u) >= 3/4 on the small-gradient branch",
+        claim=ge(RATIO_SMALL, A_HARD),
+        where=(A_U_SMALL,),
+    ),
+    Step(
+        "large gradients (u >= 2/3, c = 1/(3u)): R(u) - (5 - 3 e^{1/3}) = (u (2/3 - 5 phi(1/3)) - 2 phi(1/3))/u^2 >= 0",
+        claim=eq(
+            RATIO_LARGE - RATIO_LARGE_LIMIT,
+            (u * (sp.Rational(2, 3) - 5 * _PHI_THIRD) - 2 * _PHI_THIRD) / u**2,
+        ),
+        where=(A_U_LARGE,),
+    ),
+    Step(
+        "... which is >= 0 for u >= 2/3, and 5 - 3 e^{1/3} = 0.813 > 3/4: R(u) >= 3/4 on the large-gradient branch",
+        claim=ge(RATIO_LARGE, A_HARD),
+        where=(A_U_LARGE,),
+    ),
+    Step(
+        "the infimum of R is 3/4, approached as g -> 0 and not attained (R(2/3) = 1.066 at the switch point), "
+        "so the hard-clip step decreases the model by at least (3/4) g^2/(2 L0 + 3 L1 g) and no larger constant holds",
+        witness=_witness_ratio_infimum,
+    ),
+    Step(
+        "the same in the theorem's constants: a = 3/4",
+        claim=ge(MODEL_DECREASE.subs(_eta, H_HARD), A_HARD * PER_STEP),
         where=(C_L0, C_L1, A_G),
     ),
 )
@@ -165,7 +254,7 @@ VANKOV_HARD_CLIP = _vankov(
         "threshold": Prescribed(2 * L0 / (3 * L1), note="lr threshold/||g|| = 1/(3 L1 ||g||)"),
         "clip_offset": Prescribed(sp.Integer(0)),
     },
-    sp.Rational(1, 2),
+    A_HARD,
     VANKOV_HARD_STEPS,
     "the hard-clip step min{1/(2 L0), 1/(3 L1 ||grad f(x_k)||)}",
 )
