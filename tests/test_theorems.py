@@ -535,3 +535,16 @@ def test_names_match_the_simulator_registries():
             assert set(thm.parameters) <= set(METHODS[thm.method].param_names), thm.id
         for inst in thm.instances:
             assert set(inst.params) <= set(OBJECTIVES[inst.objective].param_names), thm.id
+
+
+def test_liu_zhou_batch_size_is_the_one_theorem_3_2_takes():
+    # Liu & Zhou analyse *Batched* NSGDM (g_t the mean of B stochastic gradients); their Theorem 3.2 takes B = 1 for
+    # noise whose moment does not grow with ||grad f|| (the simulator's), so the catalogue's single-draw method is
+    # the theorem's algorithm.  A catalogue entry that cited no theorem or no batch size would pass unnoticed.
+    from theory.theorems_followups import LIU_ZHOU_BATCH
+
+    thm = get("liu_zhou25_nsgd_momentum")
+    assert LIU_ZHOU_BATCH == 1
+    assert "Theorem 3.2" in thm.source and "batch size B = 1" in thm.source
+    assert "B = 1" in thm.statement and "sigma_1 = 0" in thm.noise
+    assert thm.method == "normalized_sgd_momentum" and set(thm.parameters) == {"lr", "momentum"}
