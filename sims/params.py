@@ -14,14 +14,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from sandbox.errors import InvalidParameter  # noqa: F401  (re-exported: the project's one bad-input error)
 from theory.ranges import IntervalMixin
-
-
-class InvalidParameter(ValueError):
-    """A parameter is outside its valid range, or a name is unknown.
-
-    Raised before any compilation or simulation work starts.
-    """
 
 
 @dataclass(frozen=True)
