@@ -165,6 +165,38 @@ def test_thm8_rows_and_conditions():
     assert not any(r.failed for r in rows)
 
 
+def _fake_sweep(max_grad_of):
+    """A sweep returning fixed values with max_k ||grad f|| = max_grad_of(K, R) (no simulation)."""
+
+    def sweep(thm, inst, constants_at, horizons, R, base_seed, tag, track_max_grad):
+        return [bn.HorizonRun(K=int(K), values=np.full(R, 1e-6), clip_fraction=np.zeros(R), max_grad=max_grad_of(K, R),
+                              config={}) for K in horizons]  # fmt: skip
+
+    return sweep
+
+
+def test_thm8_never_averages_runs_selected_by_the_region(monkeypatch):
+    """An uncertified M is not_applicable even when every run stayed inside (the old check averaged
+    those runs: a conditional expectation); a certified M that some replicate exceeds is a violation
+    (the old check dropped that horizon and averaged the others)."""
+    monkeypatch.setattr(bn, "sweep", _fake_sweep(lambda K, R: np.full(R, 0.5 * LEAVES.M)))
+    (row,) = bn.run_thm8(TINY, 0, instances=(LEAVES,))
+    assert row.verdict == "not_applicable" and "conditional expectation" in row.reason
+    assert "no replicate left the region" in row.reason
+    _, _, M, _, certified = bn._thm8_runs(WALL, TINY, 0, "x")
+    assert certified
+    monkeypatch.setattr(bn, "sweep", _fake_sweep(lambda K, R: np.where(np.arange(R) == 0, 2 * M, 0.5 * M) if K == 300 else np.full(R, 0.5 * M)))
+    rows = bn.run_thm8(TINY, 0, instances=(WALL,))
+    assert [r.verdict for r in rows] == ["violates"] and "certificate" in rows[0].reason and "K=300 (1 of 48" in rows[0].reason
+
+
+def test_a_given_m_above_the_certified_one_is_certified():
+    _, _, M, _, _ = bn._thm8_runs(WALL, TINY, 0, "x")
+    bigger = bn.Instance("given M above the box's", "exp_wall", 0.5, 0.25, 0.25, 2.0, {"L0": 0.5, "L1": 0.25}, M=1.5 * M)
+    runs, _, M2, _, certified = bn._thm8_runs(bigger, TINY, 0, "x")
+    assert certified and M2 == 1.5 * M and all(np.all(r.max_grad <= M) for r in runs)
+
+
 def test_controls_fail():
     rows = bn.run_thm7_control(TINY, 0) + bn.run_thm8_control(TINY, 0)
     assert [r.verdict for r in rows] == ["violates"] * 3
@@ -216,7 +248,8 @@ def test_property_thm7_never_violated(inst):
 @settings(max_examples=6, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(inst=instances())
 def test_property_thm8_never_violated_and_m_holds_on_every_path(inst):
-    runs, _, M, skipped = bn._thm8_runs(inst, PROPERTY, 11, "property")
+    runs, _, M, skipped, certified = bn._thm8_runs(inst, PROPERTY, 11, "property")
+    assert certified
     for run in runs:  # the invariant box certifies M almost surely: no replicate may exceed it
         assert np.all(run.max_grad <= M), f"{inst!r}: K={run.K}, max {np.max(run.max_grad)} > M = {M}"
     rows = bn.run_thm8(PROPERTY, 11, instances=(inst,))
