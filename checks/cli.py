@@ -8,7 +8,9 @@ import textwrap
 import time
 from dataclasses import asdict
 
-from .core import PROFILES, fmt, run_checks, select_checks, write_json_atomic
+from sandbox.cache import check_output_path, write_json_atomic
+
+from .core import PROFILES, fmt, run_checks, select_checks
 
 _DESCRIPTION = """\
 Run the simulator in each theorem's own setting with its own prescribed parameters and decide, with
@@ -64,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         checks = select_checks(args.theorems)
-    except ValueError as exc:
+        if args.json is not None:
+            check_output_path(args.json, "--json")
+    except ValueError as exc:  # InvalidParameter included
         print(f"sandbox check: error: {exc}", file=sys.stderr)
         return 2
     t_start = time.perf_counter()
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"      {'cached' if cached else f'{seconds:.1f} s'}, {len(rows)} row(s)", file=sys.stderr, flush=True)
         _print_rows(rows, sys.stdout)
         sys.stdout.flush()
-        if args.json:
+        if args.json is not None:
             _write(args, profile, done_rows, time.perf_counter() - t_start, complete=False)
 
     cache_dir = None
@@ -95,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['not_applicable']} not applicable; {n_controls} controls ({sum(r.control and r.verdict == 'violates' for r in rows)} failed as expected). "
         f"{'FAILED: ' + str(len(failed)) + ' row(s)' if failed else 'OK'}  [{time.perf_counter() - t_start:.0f} s, profile {profile.name}, seed {args.seed}]"
     )
-    if args.json:
+    if args.json is not None:
         _write(args, profile, rows, time.perf_counter() - t_start, complete=True)
     return 1 if failed else 0
 

@@ -26,15 +26,14 @@ does not count as a failure; one that does not violate does.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
+
+from sandbox.cache import CHECK_SOURCES, ResultCache, digest_key, source_digest
+from sandbox.cache import cache_dir as cache_subdir
 
 VERDICTS = ("complies", "tight", "violates", "not_applicable")
 
@@ -168,52 +167,6 @@ def all_checks() -> dict[str, Check]:
 # ----------------------------------------------------------------------------- running
 
 
-def _source_digest() -> str:
-    """Digest of the project's sources: cached rows are reused only for identical code."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for pkg in ("sims", "theory", "checks"):
-        for path in sorted((root / pkg).glob("*.py")):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def default_cache_dir() -> Path:
-    """Where finished checks are kept so an interrupted run resumes (``SANDBOX_CACHE_DIR``)."""
-    base = os.environ.get("SANDBOX_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "clipping-sandbox"
-    )
-    return Path(base) / "checks"
-
-
-def write_json_atomic(path: str | os.PathLike, payload) -> None:
-    """Write JSON through a temporary file and a rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=1, default=_json_default, allow_nan=True)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if hasattr(obj, "__dataclass_fields__"):
-        return asdict(obj)
-    return str(obj)
-
-
 def _row_from_dict(d: dict) -> Row:
     d = dict(d)
     if d.get("measured_ci") is not None:
@@ -225,39 +178,44 @@ def run_checks(
     checks: Sequence[Check],
     profile: Profile,
     seed: int,
-    cache_dir: Path | None = None,
+    cache_dir: str | os.PathLike | None = None,
     on_start: Callable[[Check, int, int], None] | None = None,
     on_rows: Callable[[Check, list[Row], bool, float], None] | None = None,
 ) -> list[Row]:
     """Run checks in order, reusing finished ones from the cache.
 
     Each finished check's rows are written atomically to the cache as soon as
-    it ends, keyed by (check, profile, seed, source digest): an interrupted
-    run keeps everything that finished, and re-running resumes.
+    it ends, keyed by (check, profile, seed, and the digest of every source
+    file of ``sims``, ``theory``, ``checks`` and ``sandbox``, see
+    :mod:`sandbox.cache`): an interrupted run keeps everything that
+    finished, and re-running resumes.  An entry that fails its checksum or
+    belongs to another key is recomputed; an unusable cache directory gives
+    one warning and the checks run uncached.
+
+    Parameters
+    ----------
+    cache_dir : path-like, optional
+        Default: ``checks`` under the cache root (:func:`sandbox.cache.cache_root`).
     """
-    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
-    digest = _source_digest()
+    cache = ResultCache(cache_subdir("checks") if cache_dir is None else cache_dir)
+    # the digest of the code as it is when the run starts (the code that is loaded)
+    digest = source_digest(CHECK_SOURCES)
     rows: list[Row] = []
     for i, check in enumerate(checks):
         if on_start:
             on_start(check, i, len(checks))
-        key = hashlib.sha256(json.dumps([check.name, asdict(profile), seed, digest]).encode()).hexdigest()[:24]
-        path = cache_dir / f"{check.name.replace('/', '__')}-{key}.json"
-        cached = False
+        key = digest_key("check", check.name, asdict(profile), seed, digest)
+        name = f"{check.name}-{key[:24]}"
         t0 = time.perf_counter()
-        if path.exists():
-            try:
-                new = [_row_from_dict(r) for r in json.loads(path.read_text())["rows"]]
-                cached = True
-            except (ValueError, KeyError, TypeError):  # corrupt entry: recompute, never trust it
-                new = None
+        payload = cache.load_json(name, key)
+        cached = payload is not None
+        if cached:
+            new = [_row_from_dict(r) for r in payload["rows"]]
         else:
-            new = None
-        if new is None:
             new = check.run(profile, seed)
             for r in new:
                 r.control = r.control or check.control
-            write_json_atomic(path, {"check": check.name, "profile": profile.name, "seed": seed, "rows": [asdict(r) for r in new]})
+            cache.save_json(name, key, {"check": check.name, "profile": profile.name, "seed": seed, "rows": [asdict(r) for r in new]})
         rows.extend(new)
         if on_rows:
             on_rows(check, new, cached, time.perf_counter() - t0)

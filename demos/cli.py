@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sandbox.cache import check_output_path
+
 from .runner import UnknownDemo, all_demos, find_demo, run_demo
 
 __all__ = ["register", "run"]
@@ -47,5 +49,6 @@ def run(args: argparse.Namespace) -> int:
     except UnknownDemo as exc:
         print(f"sandbox demo: error: {exc}", file=sys.stderr)
         return 2
+    check_output_path(args.out, "--out", directory=True)
     run_demo(demo, args.out)
     return 0

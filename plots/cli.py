@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 
+from sandbox.cache import check_output_path
+from sandbox.errors import InvalidParameter
+
 from .core import SweepCache, save_figure, style
 from .registry import all_figures
 
@@ -42,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not 0 <= args.seed < 2**63:
         print(f"sandbox figures: error: --seed must be an integer in [0, 2^63), got {args.seed}", file=sys.stderr)
+        return 2
+    try:
+        check_output_path(args.out, "--out", directory=True)
+    except InvalidParameter as exc:
+        print(f"sandbox figures: error: {exc}", file=sys.stderr)
         return 2
     style()
     import matplotlib.pyplot as plt

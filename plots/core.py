@@ -6,9 +6,11 @@
 * :func:`save_figure` writes ``NAME.png`` (README) and ``NAME.pdf`` (papers)
   plus ``NAME.json``: configuration, seeds, package versions, git revision.
 * :class:`SweepCache` stores each expensive sweep result on disk under a key
-  derived from its configuration: re-plotting is instant, an interrupted run
-  resumes, and a corrupt entry (bad checksum or unreadable) is recomputed,
-  never plotted.
+  derived from its configuration and from the sources it depends on
+  (:mod:`sandbox.cache`): re-plotting skips the simulations, an interrupted
+  run resumes, an edit of the engine, a sampler, an objective or a figure's
+  sweep recomputes, and a corrupt or misplaced entry is recomputed, never
+  plotted.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ import os
 import platform
 import subprocess
 import tempfile
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from sandbox.cache import SWEEP_SOURCES, ResultCache, cache_dir, digest_key, source_digest
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -154,56 +156,46 @@ def _json_default(obj):
     return str(obj)
 
 
-@dataclass
 class SweepCache:
-    """On-disk cache of sweep results (dicts of NumPy arrays), keyed by configuration.
+    """On-disk cache of sweep results (dicts of NumPy arrays).
 
-    Each entry is an ``.npz`` file whose name is a hash of the configuration
-    and which stores a SHA-256 of its arrays; an entry that fails to load or
-    whose checksum does not match is deleted and recomputed.
+    An entry's key covers the sweep's configuration and the digest of every
+    source file of ``sims``, ``theory``, ``checks``, ``plots`` and ``sandbox``
+    (:data:`sandbox.cache.SWEEP_SOURCES`), taken when the cache is created,
+    that is, of the code the run has loaded.  Each entry is an ``.npz`` file
+    storing its key and a checksum over the key and the arrays
+    (:class:`sandbox.cache.ResultCache`): an entry that fails to load, was
+    edited, or was copied over another is recomputed, never plotted.  An
+    unusable directory gives one warning and the sweeps run uncached.
+
+    Parameters
+    ----------
+    directory : path-like
+        Where the entries live (created on the first write).
     """
 
-    directory: Path
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self.digest = source_digest(SWEEP_SOURCES)
+        self._store = ResultCache(self.directory)
 
     @classmethod
     def default(cls) -> "SweepCache":
-        base = os.environ.get("SANDBOX_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "clipping-sandbox"
-        )
-        return cls(Path(base) / "sweeps")
+        """The cache under ``sweeps`` in the project's cache root (:func:`sandbox.cache.cache_root`)."""
+        return cls(cache_dir("sweeps"))
 
-    @staticmethod
-    def key(config: dict) -> str:
-        return hashlib.sha256(json.dumps(config, sort_keys=True, default=_json_default).encode()).hexdigest()[:32]
-
-    @staticmethod
-    def _checksum(arrays: dict) -> str:
-        h = hashlib.sha256()
-        for name in sorted(arrays):
-            a = np.ascontiguousarray(arrays[name])
-            h.update(name.encode())
-            h.update(str(a.dtype).encode())
-            h.update(str(a.shape).encode())
-            h.update(a.tobytes())
-        return h.hexdigest()
+    def key(self, config: dict) -> str:
+        """The SHA-256 (hexadecimal) of ``config`` and of the sources' digest."""
+        return digest_key("sweep", config, self.digest)
 
     def get(self, config: dict, compute: Callable[[], dict]) -> dict:
-        """The cached result for ``config``, computing and storing it when absent or corrupt."""
-        path = self.directory / f"{self.key(config)}.npz"
-        if path.exists():
-            try:
-                with np.load(path, allow_pickle=False) as z:
-                    arrays = {n: z[n] for n in z.files if n != "__checksum__"}
-                    stored = str(z["__checksum__"])
-                if stored == self._checksum(arrays):
-                    return arrays
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-                pass
-            path.unlink(missing_ok=True)  # corrupt: recompute, never plot it
-        arrays = {n: np.asarray(v) for n, v in compute().items()}
-        buf = io.BytesIO()
-        np.savez(buf, __checksum__=np.array(self._checksum(arrays)), **arrays)
-        _atomic_write_bytes(path, buf.getvalue())
+        """The cached result for ``config``, computing and storing it when absent or not trustworthy."""
+        key = self.key(config)
+        name = key[:32]
+        arrays = self._store.load_arrays(name, key)
+        if arrays is None:
+            arrays = {n: np.asarray(v) for n, v in compute().items()}
+            self._store.save_arrays(name, key, arrays)
         return arrays
 
 

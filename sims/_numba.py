@@ -16,9 +16,11 @@ Why these flags
 * ``cache``: numba invalidates a cached kernel only when *its own* source
   file changes, not when a kernel it calls (in another file) changes, so a
   stale engine could silently run an old method.  We therefore cache into a
-  directory named after a digest of every kernel-defining source file of
-  the package: any edit to a kernel gives a fresh cache.  The base directory is ``SANDBOX_NUMBA_CACHE_DIR``
-  (default ``~/.cache/clipping-sandbox/numba``); ``SANDBOX_NUMBA_CACHE=0``
+  directory named after :func:`sandbox.cache.source_digest` of every
+  kernel-defining source file of the package (and of the Python, NumPy,
+  numba and llvmlite versions): any edit to a kernel gives a fresh cache.
+  The base directory is ``SANDBOX_NUMBA_CACHE_DIR`` (default
+  ``<cache root>/numba``, see :mod:`sandbox.cache`); ``SANDBOX_NUMBA_CACHE=0``
   disables caching.
 
 Inlined kernels: ``@jit(inline=True)``
@@ -61,7 +63,6 @@ exactly what the scalar code computes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -70,27 +71,20 @@ import numba.core.config
 from numba import types
 from numba.extending import intrinsic, overload
 
-CACHE = os.environ.get("SANDBOX_NUMBA_CACHE", "1") != "0"
+from sandbox.cache import KERNEL_SOURCES, numba_cache_base, numba_cache_enabled, source_digest
+
+CACHE = numba_cache_enabled()
 
 JIT_OPTIONS = dict(nogil=True, cache=CACHE, error_model="numpy", fastmath=False)
 
 
-def _source_digest() -> str:
-    # Only the modules that define kernels: editing the CLI or the benchmark
-    # must not throw the compiled kernels away.
-    h = hashlib.sha256(numba.__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        text = path.read_bytes()
-        if b"@jit" in text or path.name == "_numba.py":
-            h.update(path.name.encode())
-            h.update(text)
-    return h.hexdigest()[:16]
+def _defines_compiled_code(path: Path, text: bytes) -> bool:
+    # Only the modules whose code numba compiles (kernels, intrinsics, overloads): editing the
+    # CLI or the benchmark must not throw the compiled kernels away.
+    return path.name == "_numba.py" or any(mark in text for mark in (b"@jit", b"jit(", b"@intrinsic", b"overload", b"lowered_to"))
 
 
-_BASE = os.environ.get("SANDBOX_NUMBA_CACHE_DIR") or os.path.join(
-    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "clipping-sandbox", "numba"
-)
-CACHE_DIR = os.path.join(_BASE, _source_digest())
+CACHE_DIR = os.path.join(numba_cache_base(), source_digest(KERNEL_SOURCES, select=_defines_compiled_code))
 
 
 def jit(func=None, *, inline: bool = False, refcount: bool = True, dispatch: bool = False):

@@ -111,6 +111,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sandbox.cache import check_output_path, write_json_atomic
+
 from .engine import METRICS, _check_int, record_grid, simulate
 from .methods import METHODS
 from .noise import LAWS, sample_noise
@@ -813,12 +815,13 @@ def run_bench(json_path: str | os.PathLike | None = None, quick: bool = False, *
     Raises
     ------
     InvalidParameter
-        If ``quick`` is not a bool or ``json_path`` is not a path.
+        If ``quick`` is not a bool, or ``json_path`` is not a path where a
+        file can be written (checked before any measurement).
     """
     if not isinstance(quick, (bool, np.bool_)):
         raise InvalidParameter(f"quick must be True or False, got {quick!r}")
-    if json_path is not None and not isinstance(json_path, (str, os.PathLike)):
-        raise InvalidParameter(f"json_path must be a path or None, got {json_path!r}")
+    if json_path is not None:
+        check_output_path(json_path, "json_path")
     stream = sys.stdout if stream is None else stream
     target_s, repeats = (0.005, 1) if quick else (0.2, 11)
     machine = machine_info()
@@ -896,7 +899,5 @@ def run_bench(json_path: str | os.PathLike | None = None, quick: bool = False, *
     }
     print(format_report(result), file=stream)
     if json_path is not None:
-        with open(json_path, "w") as fh:
-            json.dump(result, fh, indent=2)
-            fh.write("\n")
+        write_json_atomic(json_path, result, indent=2)
     return result

@@ -9,8 +9,6 @@ The ``sandbox`` program itself is assembled in :mod:`sandbox.cli`.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import re
 from typing import Sequence
 
@@ -19,6 +17,8 @@ import numpy as np
 from .methods import METHODS
 from .noise import LAWS
 from .objectives import OBJECTIVES
+from sandbox.cache import check_output_path, write_json_atomic
+
 from .params import InvalidParameter
 from .schedules import PowerSchedule
 
@@ -87,6 +87,8 @@ def _registry_listing() -> str:
 def _cmd_simulate(args) -> int:
     from .engine import simulate
 
+    if args.json is not None:
+        check_output_path(args.json, "--json")
     comps = {
         "objective": OBJECTIVES.get_component(args.objective),
         "method": METHODS.get_component(args.method),
@@ -116,41 +118,17 @@ def _cmd_simulate(args) -> int:
         print(f"  {label:<22}{q['q10']:>12.4g}{q['q50']:>12.4g}{q['q90']:>12.4g}")
     print(f"  diverged replicates: {summary['n_diverged']} of {summary['R']}  (counted as +inf in the quantiles)")
     print(f"  wall time: {summary['wall_time_s']:.3f} s (plus {result.compile_time:.2f} s loading/compiling kernels)")
-    if args.json:
-        payload = {"summary": summary, "config": _jsonable(cfg)}
-        _write_json(args.json, payload)
+    if args.json is not None:
+        write_json_atomic(args.json, {"summary": summary, "config": cfg}, indent=2)
         print(f"  wrote {args.json}")
     return 0
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    return obj
-
-
-def _write_json(path: str, payload: dict) -> None:
-    """Write JSON atomically (temporary file + rename): never a half-written file."""
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(_jsonable(payload), fh, indent=2)
-    os.replace(tmp, path)
 
 
 def _cmd_bench(args) -> int:
     from .bench import run_bench
 
+    if args.json is not None:
+        check_output_path(args.json, "--json")
     run_bench(json_path=args.json, quick=args.quick)
     return 0
 
