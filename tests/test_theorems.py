@@ -548,3 +548,44 @@ def test_liu_zhou_batch_size_is_the_one_theorem_3_2_takes():
     assert "Theorem 3.2" in thm.source and "batch size B = 1" in thm.source
     assert "B = 1" in thm.statement and "sigma_1 = 0" in thm.noise
     assert thm.method == "normalized_sgd_momentum" and set(thm.parameters) == {"lr", "momentum"}
+
+
+# ----------------------------------------------------------------------------- hard instances vs the declared class
+def _differentiability_order(objective: str, params: dict, span: float) -> int:
+    """2 if the 1-D objective's f'' is continuous on [-span, span], else 1 (f'' has a jump).
+
+    A jump of f'' shows as a largest difference between grid neighbours that does not shrink
+    when the grid is refined; for a continuous f'' it shrinks with the spacing.
+    """
+    from sims.objectives import OBJECTIVES
+
+    obj = OBJECTIVES.get_component(objective)
+    f, (x,) = obj.expression(obj.resolve({**params, "dim": 1}))
+    # the a.e. second derivative: Abs'' contributes DiracDelta terms, zero away from the kink
+    second = sp.lambdify(x, sp.diff(f, x, 2).replace(sp.DiracDelta, lambda *args: sp.Integer(0)), "numpy")
+    jumps = [float(np.max(np.abs(np.diff(np.broadcast_to(second(np.linspace(-span, span, n)), (n,)))))) for n in (4000, 16000)]  # even: no grid point at a kink
+    return 2 if jumps[1] < 0.5 * jumps[0] else 1
+
+
+def test_differentiability_detector():
+    assert _differentiability_order("huber", {"slope": 1.0, "L": 2.0}, 3.0) == 1
+    assert _differentiability_order("exp_wall", {"L0": 1.0, "L1": 2.0}, 3.0) == 2
+    assert _differentiability_order("pseudo_huber", {"delta": 1.0}, 3.0) == 2
+
+
+def test_hard_instances_match_the_declared_class():
+    """A hard instance that is not twice differentiable needs the relaxation stated in the class."""
+    constants = {iclr.L0: 1.0, iclr.L1: 1.0, iclr.M: 10.0, iclr.eps: 0.5, iclr.Delta: 20.0, iclr.h: 0.1}
+    seen = 0
+    for thm in THEOREMS.values():
+        for inst in thm.instances:
+            params = {k: float(sp.sympify(v).subs(constants)) for k, v in inst.params.items()}
+            x0 = float(sp.sympify(inst.x0).subs(constants))
+            order = _differentiability_order(inst.objective, params, 2 * abs(x0) + 1.0)
+            seen += 1
+            if "twice differentiable" in thm.function_class and order < 2:
+                assert f"C^1 relaxation for the hard instance '{inst.objective}'" in thm.function_class, (thm.id, inst.objective)
+                assert "C^1 relaxation stated" in thm.statement, thm.id
+            if f"'{inst.objective}' is C^2" in thm.function_class:
+                assert order == 2, (thm.id, inst.objective)
+    assert seen >= 2

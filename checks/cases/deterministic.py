@@ -28,7 +28,15 @@ there: their eps^-2 term is paid only where the gradient stays near eps for
 long), and the *near-tight* instance ``huber`` with slope just above eps, on
 which the gradient is that small along the whole path, so the per-step decrease
 used by every proof is (almost) all that happens: there the measured counts
-come within a small constant factor of the bounds.
+come within a small constant factor of the bounds.  ``huber`` is C^1, not C^2
+(its second derivative jumps at |x| = slope/L): the upper bounds' descent
+model needs only a locally Lipschitz gradient with
+``limsup_{y -> x} |f'(y) - f'(x)|/|y - x| <= L0 + L1 |f'(x)|`` (Gronwall on
+the gradient norm), which Huber satisfies with the pair (L, 0), so it is in
+their class under that C^1 relaxation.  For the lower bound of Theorem 4 the
+relaxation is stated in the theorem, together with why the bound holds in
+the twice-differentiable class as well (a C^2 mollification of the Huber
+instance carries the same count).
 
 Why the eps-independent methods allow one run per (theorem, instance)
 ---------------------------------------------------------------------
