@@ -2,7 +2,7 @@
 
 NeurIPS20 Figure 1 style: (a) histograms on a log density axis, (b) log-log
 survival functions P(|X| > x) with the theoretical tail slopes -alpha, (c)
-the block-sum tail-index estimate (theory.md section 8) against the true alpha.
+the block-sum tail-index estimate (docs/mathematics.md#measuring-tails-and-smoothness) against the true alpha.
 """
 
 from __future__ import annotations

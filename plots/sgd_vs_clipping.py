@@ -1,7 +1,7 @@
 """sgd-vs-clipping: SGD and clipped SGD fed the same alpha-stable noise.
 
 (a) median and 10-90 % bands of ||grad f(x_k)|| over replicates: paths of
-SGD look fine in the median (theory.md section 9, pitfall 5);
+SGD look fine in the median (docs/mathematics.md#pitfalls, item 5);
 (b) the running mean of ||grad f(x_K)||^2 over the first r replicates: for
 SGD it never settles (the second moment is infinite, NeurIPS20 Remark 1),
 for clipped SGD it converges; the running medians of both are stable.

@@ -6,8 +6,8 @@ counter-based generator of :mod:`sims.rng`, so a draw is a pure function of
 ``(seed, replicate, step, coordinate[, lane])``: identical for every thread
 count and for every method run with the same seed.
 
-Conventions (``../shared/reference/theory.md`` section 7)
----------------------------------------------------------
+Conventions (``docs/mathematics.md#parameterizations``)
+-------------------------------------------------------
 Every law's scale parameter is called ``scale`` (except ``bounded``, whose
 ``radius`` is an almost-sure bound); a tail or stability index is ``alpha``.
 Closed-form moments of every law are in :mod:`theory.stable`.
@@ -36,7 +36,7 @@ Closed-form moments of every law are in :mod:`theory.stable`.
 * ``log_tail``: i.i.d. symmetric with ``P(|X| > scale x) = x^(-alpha) / (1 + ln x)^2``
   for x >= 1 (and 1 for x < 1): ``E|X|^alpha = scale^alpha (1 + alpha)`` is
   finite while every higher moment is infinite -- the law with a bounded
-  alpha-moment "at its own index" (theory.md sections 7 and 9.3).
+  alpha-moment "at its own index" (docs/mathematics.md#bounded-moment-at-its-own-index).
 * ``bounded``: uniform in the ball of radius ``radius`` (uniform on
   ``[-radius, radius]`` when d = 1), so ``||xi|| <= radius`` almost surely
   (ICLR20 Theorem 7's assumption); in floating point up to a few ulps, which

@@ -9,10 +9,10 @@ minimum.  The declared (L0, L1) pairs are certified by :mod:`theory`.
 Conventions
 -----------
 * (L0, L1)-smoothness is ICLR20's definition (Zhang, He, Sra, Jadbabaie, ICLR 2020;
-  theory.md section 2): ``||hess f(x)||_2 <= L0 + L1 ||grad f(x)||_2`` for all x,
+  docs/mathematics.md#definition-and-the-c1-relaxation): ``||hess f(x)||_2 <= L0 + L1 ||grad f(x)||_2`` for all x,
   with the spectral norm.  For the C^1 objective ``huber`` the relaxation
   ``limsup_{y -> x} ||grad f(y) - grad f(x)|| / ||y - x|| <= L0 + L1 ||grad f(x)||``
-  is meant (``../shared/reference/theory.md`` section 2).
+  is meant (``docs/mathematics.md#definition-and-the-c1-relaxation``).
 * *Separable* objectives ``f(x) = sum_i phi(x_i)`` inherit every 1-D pair of
   ``phi``: the Hessian is ``diag(phi''(x_i))``, so for the coordinate j where
   ``|phi''|`` is largest, ``||hess f|| = |phi''(x_j)| <= L0 + L1 |phi'(x_j)|
@@ -24,7 +24,7 @@ Conventions
   records a non-finite value as divergence.
 
 The two hard instances of the fixed-step lower bound of ICLR20 Thm 4 are built
-here (the paper's hard function is not available to us, theory.md section 4):
+here (the paper's hard function is not available to us, docs/mathematics.md#theorem-4-fixed-step-gd-lower-bound):
 ``exp_wall`` (a large fixed step diverges, see :func:`exp_wall_start`) and
 ``huber`` (a small fixed step is slow, see :func:`huber_start`).  ``rosenbrock``
 is the counter-example that is *not* (L0, L1)-smooth.
@@ -206,7 +206,7 @@ def exp_wall_start(M: float, L0: float, L1: float) -> float:
     """The coordinate x0 > 0 where the 1-D ``exp_wall`` has slope ``f'(x0) = M``.
 
     ``x0 = ln(1 + M L1/L0)/L1``.  This is the "large step diverges" half of the
-    ICLR20 Thm 4 lower bound (theory.md section 4): on ``exp_wall`` started at x0,
+    ICLR20 Thm 4 lower bound (docs/mathematics.md#theorem-4-fixed-step-gd-lower-bound): on ``exp_wall`` started at x0,
     fixed-step GD with ``h > 2 x0/M`` diverges.  Proof (derived here): ``|f'(y)|/|y|``
     increases with |y| (f' is convex on y > 0 with f'(0) = 0).  If ``|x_k| >= x0`` then
     ``|f'(x_k)| >= (M/x0)|x_k| > (2/h)|x_k|``, so the step ``h|f'(x_k)| > 2|x_k|`` jumps over
@@ -247,7 +247,7 @@ def huber_start(delta: float, slope: float, L: float) -> float:
 
     ``x0 = sqrt(2 delta/L)`` if ``delta <= slope^2/(2L)`` (quadratic region), else
     ``x0 = delta/slope + slope/(2L)`` (linear region).  This is the "small step is slow"
-    half of the ICLR20 Thm 4 lower bound (theory.md section 4): on the linear region
+    half of the ICLR20 Thm 4 lower bound (docs/mathematics.md#theorem-4-fixed-step-gd-lower-bound): on the linear region
     ``|x| > slope/L`` the gradient is exactly ``slope * sign(x)``, so GD with a fixed step h
     moves by ``h slope`` per step and needs at least ``(x0 - slope/L)/(h slope)`` steps
     before ``|f'|`` can drop below ``slope``.
@@ -392,7 +392,7 @@ OBJECTIVES = Registry(
             params=(_DIM, _positive("delta", 1.0, "width of the quadratic core, and the gradient bound")),
             doc="f = sum_i delta^2 (sqrt(1 + (x_i/delta)^2) - 1): convex, L-smooth with L = 1 (pair (1, 0)), "
             "|f'| < delta: the objective where skewed heavy-tailed noise makes the clipping bias visible "
-            "(theory.md section 5, pre-asymptotic regimes); x0 = 5 delta per coordinate (|f'| = 0.98 delta)",
+            "(docs/mathematics.md#pre-asymptotic-regimes); x0 = 5 delta per coordinate (|f'| = 0.98 delta)",
             sympy_expr=_pseudo_huber_expr,
             f_star=lambda d, p: 0.0,
             pairs=lambda d, p: [(1.0, 0.0)],

@@ -6,7 +6,7 @@ pip's llvmlite is built without Intel SVML, so ``math.log``, ``math.exp``,
 ``math.sin`` ... in a numba kernel are calls into the scalar C library, and a
 loop containing such a call cannot be vectorized.  NumPy's ufuncs, in contrast,
 are SIMD (AVX-512 here), which is why a plain numba port of the alpha-stable
-sampler barely beats NumPy on large batches (``shared/reference/engineering.md``).
+sampler barely beats NumPy on large batches (``docs/design.md#why-a-simd-math-module``).
 
 Every function below is a small ``@jit`` function written only with IEEE
 arithmetic, fused multiply-adds, bit casts and selects (``a if c else b`` on

@@ -102,7 +102,7 @@ def test_value_rows_comply_and_report_medians():
 
 
 def test_value_rows_not_applicable_when_the_assumption_fails():
-    # stable noise of index a = alpha: infinite alpha-moment (theory.md 9.3)
+    # stable noise of index a = alpha: infinite alpha-moment (docs/mathematics.md#bounded-moment-at-its-own-index)
     inst = ht._instance("quadratic", "stable", 1.0, alpha=1.5, beta=0.0, scale=1.0)
     assert ht.nonconvex_value_row(inst, 1.5, (30, 100), 20, SEED).verdict == "not_applicable"
     # G barely above sigma_alpha cannot bound E||grad f(x_1) + xi||^alpha: the confirmation must fail

@@ -210,7 +210,7 @@ def pareto_moment(p, alpha, scale, shift=0.0):
 
 
 def isotropic_stable_moment(p, a, scale, d):
-    """E||X||^p for the isotropic S(a) vector (theory.md section 7), 0 < p < a."""
+    """E||X||^p for the isotropic S(a) vector (docs/mathematics.md#fractional-moments), 0 < p < a."""
     return (2 * scale) ** p * special.gamma((d + p) / 2) * special.gamma(1 - p / a) / (special.gamma(d / 2) * special.gamma(1 - p / 2))
 
 

@@ -270,7 +270,7 @@ def test_characteristic_function_quadrature_on_cauchy():
 
 
 def test_stable_moment_beta_zero_is_theory_md_formula():
-    """Samorodnitsky-Taqqu's form at beta = 0 equals theory.md's (randomized, 30 digits), also at p = 1."""
+    """Samorodnitsky-Taqqu's form at beta = 0 equals the symmetric one of docs/mathematics.md#fractional-moments (randomized, 30 digits), also at p = 1."""
     rng = np.random.default_rng(5)
     for _ in range(20):
         alpha = rng.uniform(0.2, 1.99)

@@ -1,6 +1,6 @@
 """(L0, L1)-smoothness: frontier, certificates, rejection paths, local Lipschitz lemma (theory/smoothness.py).
 
-Independent references: closed forms (theory.md section 2), a brute-force grid evaluation of
+Independent references: closed forms (docs/mathematics.md#examples-and-the-admissible-frontier), a brute-force grid evaluation of
 the ratio in numpy (slow, obviously correct), the numeric search cross-checked against the exact
 computation, and finite evaluation of the lemma's inequalities at random points.
 """
@@ -43,7 +43,7 @@ def grid_ratio_max(expr, xs, L0, lo=-30.0, hi=30.0, n=200_001):
     return float(np.max(r))
 
 
-# ----------------------------------------------------------------------------- known facts (theory.md section 2)
+# ----------------------------------------------------------------------------- known facts (docs/mathematics.md#examples-and-the-admissible-frontier)
 
 
 @pytest.mark.parametrize("L0", [sp.Rational(1, 4), sp.Integer(1), sp.Integer(2), sp.Integer(9), sp.Integer(64)])

@@ -1,4 +1,4 @@
-"""Clipping forms, clipped-vs-normalized steps and the clipped-noise lemma (theory.md sections 3, 5).
+"""Clipping forms, clipped-vs-normalized steps and the clipped-noise lemma (docs/mathematics.md#clipping-forms).
 
 Every inequality here is *derived here* (the papers state them informally or not at all) and comes
 with a ``*_proof()`` function returning :class:`theory.smoothness.CheckedStep` objects whose checks
@@ -419,7 +419,7 @@ def _random_lemma_inputs(rng, n: int, dim: int):
 
 
 def clipped_noise_lemma_proof(n_random: int = 20000, seed: int = 0) -> list[CheckedStep]:
-    """The clipped-noise lemma, derived here and checked step by step (theory.md section 5).
+    """The clipped-noise lemma, derived here and checked step by step (docs/mathematics.md#clipped-noise-lemma).
 
     Setting: ``g = G + xi`` with ``G = grad f``, ``E xi = 0``, ``E||xi||^alpha <= sigma^alpha``,
     ``alpha in (1, 2]``, ``ghat = min{1, tau/||g||} g``, ``||G|| <= tau/2``.

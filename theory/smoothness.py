@@ -1,6 +1,6 @@
 """(L0, L1)-smoothness of explicit objectives: frontier, certificates, rejections, local Lipschitz lemma.
 
-Definition (ICLR20: Zhang, He, Sra, Jadbabaie, ICLR 2020, arXiv 1905.11881; theory.md section 2):
+Definition (ICLR20: Zhang, He, Sra, Jadbabaie, ICLR 2020, arXiv 1905.11881; docs/mathematics.md#generalized-smoothness):
 a twice differentiable ``f: R^d -> R`` is (L0, L1)-smooth if
 
     ||hess f(x)|| <= L0 + L1 ||grad f(x)||     for every x            (spectral norm).
@@ -1230,7 +1230,7 @@ def local_lipschitz_constants(c) -> tuple[sp.Expr, sp.Expr]:
     """``(A, B)`` with ``||grad f(y) - grad f(x)|| <= (A L0 + B L1 ||grad f(x)||) ||y - x||`` when ``||y - x|| <= c / L1``.
 
     Derived here (Grönwall, :func:`local_lipschitz_derivation`): ``A = B = (e^c - 1)/c``.  The
-    form recalled in theory.md section 2 (:func:`recalled_local_lipschitz_constants`) has the same
+    form recalled in docs/mathematics.md#local-lipschitz-lemma-and-descent-model (:func:`recalled_local_lipschitz_constants`) has the same
     B and a larger A, so it follows from this one.
 
     Parameters
@@ -1247,7 +1247,7 @@ def local_lipschitz_constants(c) -> tuple[sp.Expr, sp.Expr]:
 
 
 def recalled_local_lipschitz_constants(c) -> tuple[sp.Expr, sp.Expr]:
-    """theory.md's form ``A = 1 + e^c - (e^c - 1)/c``, ``B = (e^c - 1)/c`` (weaker; implied by ours).
+    """The recalled form ``A = 1 + e^c - (e^c - 1)/c``, ``B = (e^c - 1)/c`` (weaker; implied by ours).
 
     Parameters
     ----------
@@ -1277,7 +1277,7 @@ def descent_bound(f_x, grad_norm, step, L0, L1, c=None) -> sp.Expr:
     * ``c=None`` (exponential form, any step):
       ``f(x) - h g^2 + (L0 + L1 g) / L1^2 * (e^{L1 s} - 1 - L1 s)``, obtained by integrating
       :func:`gronwall_gradient_bound` along the step.  It is the model of Vankov et al. 2024
-      (arXiv 2410.10800), consistent with theory.md section 2.
+      (arXiv 2410.10800); see docs/mathematics.md#local-lipschitz-lemma-and-descent-model.
     * ``c`` given (requires ``L1 h g <= c``): the linearised form
       ``f(x) - h g^2 + (A L0 + B L1 g) h^2 g^2 / 2`` with ``A = B = (e^c - 1)/c`` from
       :func:`local_lipschitz_constants` (it is >= the exponential form there).
@@ -1326,7 +1326,7 @@ def _nonneg_by_derivatives(expr, c, order: int) -> bool:
 def local_lipschitz_derivation() -> list[CheckedStep]:
     """The local Lipschitz lemma and descent inequality, derived here and checked step by step.
 
-    Setting (theory.md section 2, "derived here, standard"): f is (L0, L1)-smooth, x, y with
+    Setting (docs/mathematics.md#local-lipschitz-lemma-and-descent-model; derived here, standard): f is (L0, L1)-smooth, x, y with
     ``s = ||y - x||``, ``e = (y - x)/s``, ``g0 = ||grad f(x)||`` and
     ``u(t) = ||grad f(x + t e) - grad f(x)||``.
 
@@ -1336,7 +1336,7 @@ def local_lipschitz_derivation() -> list[CheckedStep]:
        ``v(t) = (L0 + L1 g0)(e^{L1 t} - 1)/L1``.
     3. ``(e^a - 1)/a`` is increasing, so for ``L1 s <= c``: ``v(s) <= (L0 + L1 g0) s (e^c - 1)/c``,
        i.e. ``A = B = (e^c - 1)/c``.
-    4. theory.md's ``A = 1 + e^c - (e^c - 1)/c`` is >= ours (so its statement also holds).
+    4. the recalled ``A = 1 + e^c - (e^c - 1)/c`` is >= ours (so its statement also holds).
     5. Descent: ``f(x - h g) - f(x) + h ||g||^2 <= int_0^1 v(t h ||g||) h ||g|| dt
        = (L0 + L1 ||g||)/L1^2 (e^{L1 s} - 1 - L1 s)``, ``s = h ||g||``; and for ``L1 s <= c`` this is
        ``<= (A L0 + B L1 ||g||) s^2 / 2``.
@@ -1379,7 +1379,7 @@ def local_lipschitz_derivation() -> list[CheckedStep]:
     A_recalled, B_recalled = recalled_local_lipschitz_constants(c)
     A_ours, B_ours = local_lipschitz_constants(c)
     steps.append(CheckedStep(
-        "theory.md's A = 1 + e^c - (e^c - 1)/c >= (e^c - 1)/c, same B: c (A - A_ours) = c(1 + e^c) - 2(e^c - 1) >= 0",
+        "the recalled A = 1 + e^c - (e^c - 1)/c >= (e^c - 1)/c, same B: c (A - A_ours) = c(1 + e^c) - 2(e^c - 1) >= 0",
         "sympy: value and first derivative vanish at 0, second derivative c e^c >= 0",
         sp.simplify(B_recalled - B_ours) == 0 and _nonneg_by_derivatives(sp.expand(c * (A_recalled - A_ours)), c, 2),
     ))

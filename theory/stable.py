@@ -4,8 +4,8 @@ These are the numbers the theorem checks use to set constants such as
 NeurIPS20's sigma in the assumption ``E||xi||^alpha <= sigma^alpha``
 (:func:`alpha_moment_scale`).
 
-Scale conventions (identical to :mod:`sims.noise`; theory.md section 7)
-----------------------------------------------------------------------
+Scale conventions (identical to :mod:`sims.noise`; docs/mathematics.md#parameterizations)
+-----------------------------------------------------------------------------------------
 * ``stable``: ``S(alpha, beta, scale)`` in the S1 parameterisation (scipy's
   default), characteristic function
   ``exp(-scale^alpha |t|^alpha (1 - i beta sign(t) tan(pi alpha/2)))``
@@ -31,7 +31,8 @@ Formulas (X one coordinate, ||X|| the Euclidean norm of a vector law)
   rewritten with Gamma(p) sin(pi p/2) so that p = 1 is regular):
   ``E|X|^p = (2/pi) Gamma(p) sin(pi p/2) Gamma(1 - p/alpha)
   (1 + theta^2)^(p/(2 alpha)) cos((p/alpha) arctan theta) scale^p``,
-  ``theta = beta tan(pi alpha/2)``.  At beta = 0 this equals theory.md's
+  ``theta = beta tan(pi alpha/2)``.  At beta = 0 this equals the symmetric form
+  (docs/mathematics.md#fractional-moments)
   ``(2 scale)^p Gamma((1+p)/2) Gamma(1 - p/alpha) / (sqrt(pi) Gamma(1 - p/2))``
   (checked in the tests).  Infinite for p >= alpha when alpha < 2.
   alpha = 1 with beta != 0 has no closed form here: it is evaluated by
@@ -143,7 +144,7 @@ def isotropic_stable_norm_moment_expr(p, alpha, scale=1, dim=1) -> sp.Expr:
     """``E||X||^p`` for the isotropic alpha-stable vector in R^dim (0 < p < alpha < 2).
 
     ``(2 scale)^p Gamma((d+p)/2) Gamma(1 - p/alpha) / (Gamma(d/2) Gamma(1 - p/2))``;
-    at ``dim = 1`` this is theory.md's 1-D symmetric formula
+    at ``dim = 1`` this is the 1-D symmetric formula
     ``(2 scale)^p Gamma((1+p)/2) Gamma(1 - p/alpha) / (sqrt(pi) Gamma(1 - p/2))``.
 
     Returns

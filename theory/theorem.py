@@ -6,8 +6,8 @@ simulator's registry name, the prescribed parameters as sympy expressions in
 the problem constants, the horizon ``K`` and the step ``k``, the bounded
 quantity (named exactly as the simulator records it) and the bound itself.
 
-Policy for constants (``shared/reference/theory.md`` section 1)
----------------------------------------------------------------
+Policy for constants (``docs/mathematics.md#policy-for-constants``)
+-------------------------------------------------------------------
 ``constants == "published"``
     the bound is the paper's.  When only its order is published
     (``order_only=True``) the bound carries the unknown factor

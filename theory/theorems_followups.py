@@ -1,4 +1,4 @@
-"""Follow-up results worth encoding (theory.md section 6), as data.
+"""Follow-up results worth encoding, as data (docs/mathematics.md#vankov-steps, docs/mathematics.md#normalized-sgd-with-momentum).
 
 * Liu & Zhou, ICLR 2025, Theorem 3.2: batched normalized SGD with momentum
   (their Algorithm 1) under heavy-tailed noise with a known moment order p

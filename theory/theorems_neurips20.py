@@ -2,13 +2,13 @@
 
 "Why are adaptive methods good for attention models?"  Heavy-tailed noise
 with a bounded alpha-moment, alpha in (1, 2].  The published *orders* are
-reliable (theory.md section 5, tag O); the constants are not available to us.
+reliable (docs/mathematics.md#gclip-rates-and-prescribed-parameters); the constants are not available to us.
 So the GClip upper bounds below are *derived here, consistent with* the
 paper's rates, from the clipped-noise lemma of :mod:`theory.clipping` and the
 L-smooth descent lemma / the strong-convexity distance recursion; the lower
 bounds and the CClip dimension claim are encoded as published orders only.
 
-Noise assumptions are kept distinct (theory.md section 9.1): the non-convex
+Noise assumptions are kept distinct (docs/mathematics.md#noise-assumptions): the non-convex
 result assumes a central moment E||g - grad f||^alpha <= sigma^alpha, the
 strongly convex one a non-central moment E||g||^alpha <= G^alpha.
 """
@@ -30,7 +30,7 @@ from .theorems_iclr20 import MIN_VS_AVG_MIN_GRAD
 
 SOURCE = "Zhang, Karimireddy, Veit, Kim, Reddi, Kumar, Sra, NeurIPS 2020, arXiv 1912.03194"
 
-#: Published orders (theory.md section 5), typed once.
+#: Published orders (docs/mathematics.md#gclip-rates-and-prescribed-parameters), typed once.
 NONCONVEX_GRAD_RATE = K ** (-(alpha - 1) / (3 * alpha - 2))  # E||grad f|| of the output
 STRONGLY_CONVEX_RATE = K ** (-2 * (alpha - 1) / alpha)  # E f(x) - f*
 

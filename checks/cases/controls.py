@@ -9,7 +9,7 @@ Checks registered here
     index of ``|f'(x_K)|`` across replicates, with an interval, must be
     consistent with alpha < 2 (the second moment is then infinite), while
     the median stays finite and the running mean of ``|f'|^2`` keeps growing
-    with the number of replicates (theory.md section 9, pitfall 5: failure is
+    with the number of replicates (docs/mathematics.md#pitfalls, item 5: failure is
     about moments, not paths).  Plus one *control* row at alpha = 2
     (Gaussian noise, outside the remark's assumption): the claim
     ``E|f'|^2 = oo`` must be rejected there.

@@ -54,7 +54,7 @@ In both, the isotropic noise's coordinates (each ``S(a, 0, s)``) have the
 same coordinate moments as the i.i.d. noise with the same scale s.
 
 Noise: stable of index :data:`NOISE_INDEX` > alpha = :data:`ALPHA` (a finite
-alpha-moment needs index > alpha, theory.md section 9, pitfall 3); B_i is
+alpha-moment needs index > alpha, docs/mathematics.md#pitfalls, item 3); B_i is
 its exact coordinate alpha-moment scale (:func:`theory.stable.alpha_moment_scale`).
 x0 = x* = 0, so the error is the noise's doing (with eta_0 = 2/mu the
 deterministic part of the iterate vanishes at k = 2 anyway).

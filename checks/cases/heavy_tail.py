@@ -9,8 +9,8 @@ Theorems checked (``theory.theorems_neurips20``, ``theory.theorems_followups``):
   orders only): ``not_applicable`` rows, with the reason below;
 * ``liu_zhou25_nsgd_momentum`` (published order only): rates and a control.
 
-Noise laws and the moment assumption (theory.md sections 7 and 9.3)
---------------------------------------------------------------------
+Noise laws and the moment assumption (docs/mathematics.md#bounded-moment-at-its-own-index)
+------------------------------------------------------------------------------------------
 Stable noise of index a has ``E|X|^alpha = inf`` at ``alpha = a``.  Value
 checks therefore use laws with a *finite* alpha-moment and compute sigma (or
 G) for the law actually simulated with :func:`theory.stable.alpha_moment_scale`:
@@ -48,8 +48,8 @@ property of the bulk of the noise, felt at every step -- carries the order.
 Rows on index-alpha laws are outside the theorems' moment assumption: the
 theorems make no claim there; the designation is this module's.
 
-Windows (theory.md section 5, pre-asymptotic regimes)
------------------------------------------------------
+Windows (docs/mathematics.md#pre-asymptotic-regimes)
+----------------------------------------------------
 * Non-convex: the derived step ``eta = K^(-alpha/(3 alpha-2))/(16 L)`` gives
   ``eta L K = K^(2(alpha-1)/(3 alpha-2))/16 < 1`` over every profile horizon
   (e.g. 0.27 to 0.78 at alpha = 1.3, K = 100..3000): the iterates never reach
@@ -507,7 +507,7 @@ def _nonconvex_value_rows(profile: Profile, seed: int) -> list[Row]:
             _instance("quadratic", "stable", 1.0, alpha=a, beta=0.0, scale=1.0),
             _instance("quadratic", "stable", 1.0, alpha=a, beta=1.0, scale=1.0),
             _instance("quadratic", "log_tail", 1.0, alpha=alpha, scale=1.0),
-            # theory.md section 5: skewed noise on a pseudo-Huber objective drifts before tau_K is large
+            # docs/mathematics.md#pre-asymptotic-regimes: skewed noise on a pseudo-Huber objective drifts before tau_K is large
             _instance("pseudo_huber", "stable", 5.0, {"delta": 1.0}, alpha=a, beta=1.0, scale=1.0),
         ):
             rows.append(nonconvex_value_row(inst, alpha, profile.horizons, profile.replicates, seed))
