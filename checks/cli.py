@@ -39,7 +39,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes on 2 cores; what CI runs)")
     p.add_argument("--seed", type=int, default=0, help="base seed of every simulation (default: 0)")
     p.add_argument("--json", metavar="PATH", help="write the rows, the configuration and the seeds as JSON")
-    p.add_argument("--no-cache", action="store_true", help="recompute every check (the cache is still written)")
+    p.add_argument("--no-cache", action="store_true", help="recompute every check (the fresh rows are stored in the cache)")
     p.set_defaults(func=run)
     return p
 
@@ -85,12 +85,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json is not None:
             _write(args, profile, done_rows, time.perf_counter() - t_start, complete=False)
 
-    cache_dir = None
-    if args.no_cache:
-        import tempfile
-
-        cache_dir = tempfile.mkdtemp(prefix="sandbox-check-")
-    rows = run_checks(checks, profile, args.seed, cache_dir=cache_dir, on_start=on_start, on_rows=on_rows)
+    rows = run_checks(checks, profile, args.seed, on_start=on_start, on_rows=on_rows, refresh=args.no_cache)
     failed = [r for r in rows if r.failed]
     counts = {v: sum(r.verdict == v and not r.control for r in rows) for v in ("complies", "tight", "violates", "not_applicable")}
     n_controls = sum(r.control for r in rows)

@@ -181,6 +181,8 @@ def run_checks(
     cache_dir: str | os.PathLike | None = None,
     on_start: Callable[[Check, int, int], None] | None = None,
     on_rows: Callable[[Check, list[Row], bool, float], None] | None = None,
+    *,
+    refresh: bool = False,
 ) -> list[Row]:
     """Run checks in order, reusing finished ones from the cache.
 
@@ -196,8 +198,10 @@ def run_checks(
     ----------
     cache_dir : path-like, optional
         Default: ``checks`` under the cache root (:func:`sandbox.cache.cache_root`).
+    refresh : bool
+        Recompute every check, and store the fresh rows in the cache.
     """
-    cache = ResultCache(cache_subdir("checks") if cache_dir is None else cache_dir)
+    cache = ResultCache(cache_subdir("checks") if cache_dir is None else cache_dir, refresh=refresh)
     # the digest of the code as it is when the run starts (the code that is loaded)
     digest = source_digest(CHECK_SOURCES)
     rows: list[Row] = []

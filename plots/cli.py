@@ -32,7 +32,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes for all)")
     p.add_argument("--out", default="figures", help="output directory (default: figures)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
-    p.add_argument("--force", action="store_true", help="recompute instead of using cached sweep results")
+    p.add_argument("--force", action="store_true", help="recompute the sweeps instead of using cached results (the fresh results are stored)")
     p.set_defaults(func=run)
     return p
 
@@ -54,12 +54,7 @@ def run(args: argparse.Namespace) -> int:
     style()
     import matplotlib.pyplot as plt
 
-    cache = SweepCache.default()
-    if args.force:
-        import tempfile
-        from pathlib import Path
-
-        cache = SweepCache(Path(tempfile.mkdtemp(prefix="sandbox-sweeps-")))
+    cache = SweepCache.default(refresh=args.force)
     selected = args.names or list(figs)
     for i, name in enumerate(selected):
         t0 = time.perf_counter()

@@ -172,17 +172,19 @@ class SweepCache:
     ----------
     directory : path-like
         Where the entries live (created on the first write).
+    refresh : bool
+        Recompute every sweep, and store the fresh results.
     """
 
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, refresh: bool = False):
         self.directory = Path(directory)
         self.digest = source_digest(SWEEP_SOURCES)
-        self._store = ResultCache(self.directory)
+        self._store = ResultCache(self.directory, refresh=refresh)
 
     @classmethod
-    def default(cls) -> "SweepCache":
+    def default(cls, refresh: bool = False) -> "SweepCache":
         """The cache under ``sweeps`` in the project's cache root (:func:`sandbox.cache.cache_root`)."""
-        return cls(cache_dir("sweeps"))
+        return cls(cache_dir("sweeps"), refresh=refresh)
 
     def key(self, config: dict) -> str:
         """The SHA-256 (hexadecimal) of ``config`` and of the sources' digest."""

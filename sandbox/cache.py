@@ -382,10 +382,14 @@ class ResultCache:
     ----------
     directory : path-like
         Where the entries live; created on the first write.
+    refresh : bool
+        Serve nothing, store everything: a run that recomputes every result
+        and leaves the cache up to date (``--no-cache``, ``--force``).
     """
 
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, refresh: bool = False):
         self.directory = Path(directory)
+        self.refresh = refresh
         self.usable = True
 
     def __repr__(self) -> str:
@@ -415,6 +419,8 @@ class ResultCache:
 
     def load_json(self, name: str, key: str) -> Any | None:
         """The payload stored as ``name`` under ``key``, or None (missing or not trustworthy)."""
+        if self.refresh:
+            return None
         path = self._path(name, ".json")
         try:
             entry = json.loads(path.read_bytes())
@@ -464,7 +470,7 @@ class ResultCache:
         import numpy as np
 
         path = self._path(name, ".npz")
-        if not os.path.lexists(path):
+        if self.refresh or not os.path.lexists(path):
             return None
         try:
             with np.load(path, allow_pickle=False) as z:

@@ -501,3 +501,16 @@ def test_run_bench_refuses_a_bad_json_path_before_measuring(tmp_path, monkeypatc
     _no_work(monkeypatch, sims.bench, "machine_info")
     with pytest.raises(InvalidParameter, match="json_path .* is a directory"):
         sims.bench.run_bench(json_path=tmp_path, quick=True)
+
+
+def test_refresh_recomputes_and_stores(tmp_path):
+    """``sandbox check --no-cache`` and ``sandbox figures --force``: recompute, and leave the cache up to date."""
+    check, calls = counting_check()
+    run_checks([check], PROFILE, seed=0, cache_dir=tmp_path)
+    run_checks([check], PROFILE, seed=0, cache_dir=tmp_path, refresh=True)
+    run_checks([check], PROFILE, seed=0, cache_dir=tmp_path)
+    assert calls == [0, 0]
+    compute, calls = counting_compute()
+    for refresh in (False, True, False):
+        SweepCache(tmp_path / "s", refresh=refresh).get({"figure": "a"}, compute)
+    assert len(calls) == 2
