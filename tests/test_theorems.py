@@ -114,8 +114,28 @@ def test_iclr20_and_vankov_complexities():
 
 
 def test_dimension_dependence_cclip_vs_gclip():
-    assert get("neurips20_cclip_dimension_free").dimension_exponent() == 0
-    assert get("neurips20_gclip_coordinate_noise").dimension_exponent() == 1
+    from theory import theorems_neurips20 as n20
+
+    cclip, gclip = get("neurips20_cclip_dimension_free"), get("neurips20_gclip_coordinate_noise")
+    assert cclip.dimension_exponent() == 0
+    assert sp.simplify(gclip.dimension_exponent() - (2 / alpha - 1)) == 0  # the gap d^(2/alpha - 1), not d
+    # CClip's bound is GClip's strongly convex bound with G -> B = ||(B_i)||_2; GClip's uses G = d^(1/alpha-1/2) B
+    sc = get("neurips20_gclip_strongly_convex")
+    for a, dim in ((1.5, 64), (1.2, 10), (2.0, 7)):
+        c = dict(mu=2.0, B=3.0, d=dim, alpha=a, K=99)
+        assert cclip.evaluate(**c) == pytest.approx(sc.evaluate(mu=2.0, G=3.0, alpha=a, K=99), rel=1e-12)
+        assert gclip.evaluate(**c) == pytest.approx(sc.evaluate(mu=2.0, G=dim ** (1 / a - 0.5) * 3.0, alpha=a, K=99), rel=1e-12)
+        assert gclip.evaluate(**c) / cclip.evaluate(**c) == pytest.approx(dim ** (2 / a - 1), rel=1e-12)
+    # in the alpha-norm reading the GClip bound is d-free: E||g||_2^alpha <= sum_i B_i^alpha, with the
+    # equality case (noise on one axis per draw) and i.i.d. coordinates (strict) sampled here
+    rng = np.random.default_rng(0)
+    for dim in (1, 8, 64):
+        g = rng.standard_t(2.5, size=(20000, dim))
+        for a in (1.2, 1.5, 2.0):
+            assert np.mean(np.linalg.norm(g, axis=1) ** a) <= np.sum(np.mean(np.abs(g) ** a, axis=0)) * (1 + 1e-12)
+        axis = g * np.eye(dim)[rng.integers(dim, size=20000)]
+        assert np.mean(np.linalg.norm(axis, axis=1) ** 1.5) == pytest.approx(np.sum(np.mean(np.abs(axis) ** 1.5, axis=0)), rel=1e-12)
+    assert sp.simplify(gclip.bound / cclip.bound - n20.DIMENSION_GAP) == 0
 
 
 def test_sgd_failure_has_no_rate():
