@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Sequence
 
+from sandbox.cache import CacheUnavailable
 from sims.params import InvalidParameter
 
 
@@ -36,17 +38,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _for_users(previous):
+    """A ``warnings.showwarning`` that prints the project's warnings as one line without a source location."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CacheUnavailable):
+            print(f"sandbox: warning: {message}", file=sys.stderr if file is None else file)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    try:
-        return int(args.func(args) or 0)
-    except InvalidParameter as exc:
-        print(f"sandbox: error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():  # restores the caller's warning display when main is called in-process
+        warnings.showwarning = _for_users(warnings.showwarning)
+        try:
+            return int(args.func(args) or 0)
+        except InvalidParameter as exc:
+            print(f"sandbox: error: {exc}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -514,3 +514,20 @@ def test_refresh_recomputes_and_stores(tmp_path):
     for refresh in (False, True, False):
         SweepCache(tmp_path / "s", refresh=refresh).get({"figure": "a"}, compute)
     assert len(calls) == 2
+
+
+def test_cli_reports_an_unusable_cache_in_one_line_and_keeps_the_rows(tmp_path, monkeypatch, capsys):
+    import checks.cli
+    from sandbox.cli import main
+
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setenv("SANDBOX_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    a, calls_a = counting_check("t/a")
+    b, calls_b = counting_check("t/b")
+    monkeypatch.setattr(checks.cli, "select_checks", lambda theorems: [a, b])
+    out = tmp_path / "rows.json"
+    assert main(["check", "--quick", "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("sandbox: warning: cache") == 1 and "Traceback" not in err
+    assert [r["check"] for r in json.loads(out.read_text())["rows"]] == ["t/a", "t/b"]
+    assert calls_a == calls_b == [0]
