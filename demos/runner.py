@@ -161,7 +161,8 @@ def find_demo(name: str) -> Demo:
     """
     demos = all_demos()
     for demo in demos:
-        if name == demo.name or (name.isdigit() and int(name) == demo.number):
+        # ASCII digits only: str.isdigit() also accepts e.g. superscripts, which int() rejects
+        if name == demo.name or (name.isascii() and name.isdigit() and int(name) == demo.number):
             return demo
     valid = ", ".join(d.name for d in demos)
     raise UnknownDemo(f"unknown demo {name!r}; valid: {valid} (or their numbers)")

@@ -26,16 +26,23 @@ _COMPONENT_KINDS = ("objective", "method", "noise")
 _POWER = re.compile(r"^pow:([^,]+),([^,]+)(?:,([^,]+))?$")
 
 
-def _parse_value(text: str):
-    """A number, or ``pow:COEF,POWER[,OFFSET]`` for a PowerSchedule."""
+def _parse_value(text: str, key: str = "value"):
+    """A number, or ``pow:COEF,POWER[,OFFSET]`` for a PowerSchedule.
+
+    A malformed text is blamed on the format; a well-formed schedule with an
+    invalid field (e.g. an offset <= 0) on that field, with its valid range.
+    """
     m = _POWER.match(text.strip())
     try:
-        if m:
-            coef, power, offset = m.group(1), m.group(2), m.group(3) or "1"
-            return PowerSchedule(float(coef), float(power), float(offset))
-        return float(text)
+        fields = [float(f) for f in (m.group(1), m.group(2), m.group(3) or "1")] if m else [float(text)]
     except ValueError:
-        raise InvalidParameter(f"--set value {text!r} is neither a number nor pow:COEF,POWER[,OFFSET]") from None
+        raise InvalidParameter(f"--set {key}: value {text!r} is neither a number nor pow:COEF,POWER[,OFFSET]") from None
+    if not m:
+        return fields[0]
+    try:
+        return PowerSchedule(*fields)
+    except ValueError as exc:
+        raise InvalidParameter(f"--set {key}={text}: {exc}") from None
 
 
 def route_settings(settings: Sequence[str], components: dict) -> dict[str, dict]:
@@ -46,6 +53,7 @@ def route_settings(settings: Sequence[str], components: dict) -> dict[str, dict]
     Unknown and ambiguous keys are errors that list the valid keys.
     """
     routed: dict[str, dict] = {kind: {} for kind in components}
+    given: dict[tuple[str, str], str] = {}  # (component, name) -> the --set item that gave it
     for item in settings:
         if "=" not in item:
             raise InvalidParameter(f"--set expects key=value, got {item!r}")
@@ -63,7 +71,12 @@ def route_settings(settings: Sequence[str], components: dict) -> dict[str, dict]
             raise InvalidParameter(f"--set {key}: no selected component declares it; valid keys: {valid}")
         if len(owners) > 1:
             raise InvalidParameter(f"--set {key}: ambiguous, declared by {' and '.join(owners)}; write e.g. {owners[0]}.{name}")
-        routed[owners[0]][name] = _parse_value(value)
+        if (owners[0], name) in given:
+            raise InvalidParameter(
+                f"--set {key}: given twice ({given[owners[0], name]!r} and {item!r}); give each parameter once"
+            )
+        given[owners[0], name] = item
+        routed[owners[0]][name] = _parse_value(value, key)
     return routed
 
 
@@ -108,6 +121,7 @@ def _cmd_simulate(args) -> int:
         noise_params=routed["noise"],
         threads=args.threads,
         progress=not args.quiet,
+        max_memory=args.max_memory,
     )
     summary = result.summary()
     cfg = result.config
@@ -156,6 +170,11 @@ def register(sub) -> None:
     sim.add_argument("--threads", type=int, default=None, help="worker threads (default: numba's thread count; results do not depend on it)")
     sim.add_argument("--json", metavar="PATH", help="also write the summary and the full configuration as JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
+    sim.add_argument(
+        "--max-memory", metavar="SIZE", default=None,
+        help="refuse a run that needs more memory than SIZE, e.g. 16G or inf (default: the environment variable "
+        "SANDBOX_MAX_MEMORY, else the memory available now)",
+    )  # fmt: skip
     sim.set_defaults(func=_cmd_simulate)
 
     bench = sub.add_parser(

@@ -56,6 +56,7 @@ from .methods import METHODS, method_steps
 from .noise import LAWS, NOISE_BLOCK, fill_noise_rows
 from .objectives import OBJECTIVES, values_and_grads
 from .vecmath import row_norms
+from .memory import check_memory
 from .params import InvalidParameter
 from .progress import Progress
 from .rng import check_seed
@@ -74,8 +75,12 @@ METRICS = (
 )
 _N_METRICS = len(METRICS)
 # accumulator columns; _ACC_W, the total averaging weight sum_{j<=k} w_j, is the same for every
-# replicate that has not diverged (it is kept per replicate so that a run can continue block after block)
-_ACC_MIN, _ACC_MING, _ACC_G, _ACC_G2, _ACC_CLIP, _ACC_W = range(6)
+# replicate that has not diverged (it is kept per replicate so that a run can continue block after block);
+# _ACC_LOGW is the log of the factor the weights are divided by once they would overflow (0: not scaled)
+_ACC_MIN, _ACC_MING, _ACC_G, _ACC_G2, _ACC_CLIP, _ACC_W, _ACC_LOGW = range(7)
+_N_ACC = 7
+# largest averaging weight (and total) kept unscaled: a sum of two stays finite
+_WEIGHT_MAX = 1e300
 
 
 @jit(inline=True)
@@ -162,9 +167,11 @@ def _run_block(
     chunk_ptr = rec_ptr0
     # the total weight so far, from any replicate still running (all of them carry the same value)
     total_weight = 0.0
+    log_scale = 0.0
     for r in range(r0, r1):
         if DIV[r] < 0:
             total_weight = ACC[r, _ACC_W]
+            log_scale = ACC[r, _ACC_LOGW]
             break
     for kc in range(k0, last + 1, S):
         ke = min(kc + S, last + 1)  # evaluate steps kc..ke-1
@@ -172,7 +179,19 @@ def _run_block(
         for s in range(n_upd):
             _schedule_values(kc + s, coef, table, use_table, H[s])
         for s in range(ke - kc):
-            weight = 1.0 if avg_power == 0.0 else (kc + s + 1.0) ** avg_power
+            if avg_power == 0.0:
+                weight = 1.0
+            elif log_scale == 0.0:
+                weight = (kc + s + 1.0) ** avg_power
+            else:
+                weight = math.exp(avg_power * math.log(kc + s + 1.0) - log_scale)
+            if not (weight <= _WEIGHT_MAX and total_weight <= _WEIGHT_MAX):
+                # w_k (or the sum) would overflow, and C = w_k / sum_j w_j become inf/inf = nan: from
+                # here on all weights are divided by e^log_scale = w_k, which leaves the ratios C unchanged
+                new_scale = avg_power * math.log(kc + s + 1.0)
+                total_weight *= math.exp(log_scale - new_scale)
+                log_scale = new_scale
+                weight = 1.0
             total_weight += weight
             C[s] = weight / total_weight
         for g0 in range(r0, r1, G):
@@ -299,6 +318,7 @@ def _run_block(
     for r in range(r0, r1):
         if DIV[r] < 0:
             ACC[r, _ACC_W] = total_weight
+            ACC[r, _ACC_LOGW] = log_scale
     X[r0:r1] = X_own
     M[r0:r1] = M_own
     V[r0:r1] = V_own
@@ -443,11 +463,94 @@ def quantiles_with_inf(values: np.ndarray, q) -> np.ndarray:
     return out
 
 
+def _finite(value: float) -> bool:
+    """``math.isfinite`` that answers False for an int beyond the float range."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo or (hi is not None and value > hi):
         rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
         raise InvalidParameter(f"{name} must be an integer {rng}, got {value!r}")
     return int(value)
+
+
+def _record_count(K: int, record: Any) -> int:
+    """An upper bound on ``len(record_grid(K, record))``, computed without building the grid."""
+    if isinstance(record, str):
+        return K + 1 if record == "all" else int(20 * max(1.0, math.log10(K + 1))) + 1
+    if isinstance(record, (int, np.integer)) and not isinstance(record, bool):
+        return int(min(max(int(record), 2), K + 1)) + 2
+    return int(np.size(record)) + 2
+
+
+def _block_scratch_bytes(n: int, d: int, n_params: int, state_vectors: int) -> int:
+    """Bytes :func:`_run_block` allocates for a block of ``n`` replicates (mirrors its arrays)."""
+    G = max(1, min(n, _GROUP_LANES // d))
+    S = max(1, min(256, _CHUNK_LANES // (G * d)))
+    floats = (
+        G * S * d  # XI: the block's noise for a chunk of steps
+        + 2 * max(d, NOISE_BLOCK)  # noise_scratch
+        + S * n_params + S  # H, C
+        + 7 * G * d  # grad, noisy, work, xprev, mid, grad_mid, frozen
+        + 5 * G + 6 * G + n_params  # sums; f, gnorm, clipped, f_other, u, w; h
+        + n * d * (2 + state_vectors)  # the thread's own copies of X, XBAR, M, V
+    )
+    return 8 * floats + G  # + live (bool)
+
+
+def simulation_memory(
+    R: int, d: int, n_rec: int, *, state_vectors: int = 0, n_params: int = 0, record_x: bool = False,
+    threads: int = 1, x0_shape: tuple = (), x0_copied: bool = True,
+) -> dict[str, int]:  # fmt: skip
+    """Bytes a :func:`simulate` call allocates, by part, at its peak.
+
+    Parameters
+    ----------
+    R, d : int
+        Replicates and dimension.
+    n_rec : int
+        Number of recorded steps.
+    state_vectors : int
+        The method's d-vectors of state per replicate (0, 1 or 2).
+    n_params : int
+        The method's number of parameters.
+    record_x : bool
+        Whether the iterates are recorded.
+    threads : int
+        Worker threads (each runs a block of replicates with scratch of its own).
+    x0_shape : tuple
+        Shape of the given starting point (``()`` for a number or the default).
+    x0_copied : bool
+        Whether :func:`simulate` converts ``x0`` into a new float64 array.
+
+    Returns
+    -------
+    dict of str -> int
+        ``state`` (iterates, averaged iterates, method state, accumulators,
+        divergence steps), ``records`` (metrics, iterates if recorded, the
+        recorded steps), ``start`` (the starting point as an array),
+        ``kernels`` (the threads' scratch, freed when the run ends),
+        ``config`` (the starting point as the list of Python floats in the
+        result's configuration, made after the run) and ``total``, the peak:
+        everything but the larger of ``kernels`` and ``config``, plus that one.
+    """
+    x0_size = int(np.prod(x0_shape)) if x0_shape else d
+    x0_rows = x0_shape[0] if len(x0_shape) == 2 else 1
+    n_blocks = max(1, min(R, threads))
+    largest_block = -(-R // n_blocks)
+    parts = {
+        "state": 8 * R * d * (2 + state_vectors) + 8 * R * (_N_ACC + 1) + R,  # X, XBAR, M, V; ACC, DIV; diverged
+        "records": 8 * n_rec * R * (_N_METRICS + (d if record_x else 0)) + 8 * n_rec,  # REC, XREC; steps
+        "start": 8 * x0_size if x0_copied else 0,
+        "kernels": n_blocks * _block_scratch_bytes(largest_block, d, n_params, state_vectors),
+        "config": 32 * x0_size + 64 * (x0_rows + 1),  # a pointer and a float object per value; the lists
+    }
+    parts["total"] = parts["state"] + parts["records"] + parts["start"] + max(parts["kernels"], parts["config"])
+    return parts
 
 
 def default_threads() -> int:
@@ -472,6 +575,7 @@ def simulate(
     record_x: bool = False,
     threads: int | None = None,
     progress: bool = False,
+    max_memory: Any = None,
 ) -> SimulationResult:
     """Run R independent replicates of ``method`` on ``objective`` with ``noise``.
 
@@ -502,6 +606,11 @@ def simulate(
         depend on it.
     progress : bool
         Show a progress bar on standard error.
+    max_memory : float or str, optional
+        Refuse the run if it needs more bytes than this (e.g. ``"16G"``;
+        ``"inf"``: never refuse).  Default: the environment variable
+        ``SANDBOX_MAX_MEMORY``, else the memory available now (see
+        :mod:`sims.memory` and :func:`simulation_memory`).
 
     Returns
     -------
@@ -510,7 +619,9 @@ def simulate(
     Raises
     ------
     InvalidParameter
-        For any invalid input, before any compilation or simulation work.
+        For any invalid input, before any compilation or simulation work;
+        :class:`sims.memory.InsufficientMemory` (a subclass) when the run
+        needs more memory than the limit.
     """
     obj = OBJECTIVES.get_component(objective)
     meth = METHODS.get_component(method)
@@ -522,19 +633,31 @@ def simulate(
     law_vals = law.resolve(noise_params)
     d = obj.dimension(obj_vals)
     coef, table, use_table, meth_vals = pack_schedules(meth, method_params, K)
-    if not (isinstance(avg_power, (int, float)) and math.isfinite(avg_power)):
-        raise InvalidParameter(f"avg_power must be a finite number, got {avg_power!r}")
+    if isinstance(avg_power, bool) or not isinstance(avg_power, (int, float)) or not _finite(avg_power):
+        raise InvalidParameter(f"avg_power must be a finite number, i.e. in (-inf, inf), got {avg_power!r}")
     if threads is None:
         threads = default_threads()
     threads = _check_int("threads", threads, 1, 1024)
+
+    # the memory check comes before anything of size R, d or K is allocated (x0 included)
+    try:
+        x0_shape = np.shape(x0) if x0 is not None else ()
+    except ValueError:  # a ragged sequence: rejected below, once converted
+        x0_shape = ()
+    x0_copied = not (isinstance(x0, np.ndarray) and x0.dtype == np.float64 and x0.ndim > 0)
+    need = simulation_memory(
+        R, d, _record_count(K, record), state_vectors=meth.state_vectors, n_params=len(meth.params),
+        record_x=bool(record_x), threads=threads, x0_shape=x0_shape if len(x0_shape) in (1, 2) else (), x0_copied=x0_copied,
+    )  # fmt: skip
+    check_memory(need["total"], f"simulate with R = {R}, d = {d}, K = {K}", max_memory)
     steps = record_grid(K, record)
 
     if x0 is None:
         x0 = obj.x0(d, obj_vals)
     try:
         x0 = np.asarray(x0, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameter("x0 must be a number or an array of numbers") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameter("x0 must be a number or an array of finite numbers") from None
     if x0.ndim == 0:
         x0 = np.full(d, float(x0))
     if x0.shape not in ((d,), (R, d)):
@@ -548,7 +671,7 @@ def simulate(
     M = np.zeros((R, d if nsv >= 1 else 0))
     V = np.zeros((R, d if nsv >= 2 else 0))
     XBAR = X.copy()
-    ACC = np.zeros((R, 6))
+    ACC = np.zeros((R, _N_ACC))
     ACC[:, _ACC_MIN] = np.inf
     DIV = np.full(R, -1, dtype=np.int64)
     REC = np.full((len(steps), _N_METRICS, R), np.nan)

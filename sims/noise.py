@@ -21,6 +21,10 @@ Closed-form moments of every law are in :mod:`theory.stable`.
   alpha != 1 and ``exp(-scale |t| (1 + i beta (2/pi) sign(t) log|t|))`` for
   alpha = 1.  ``alpha = 2`` is ``N(0, 2 scale^2)``; ``alpha = 1, beta = 0`` is
   Cauchy with scale ``scale``.  For alpha > 1 the mean is 0 for every beta.
+  alpha >= :data:`STABLE_ALPHA_MIN` = 0.2 (also for ``stable_isotropic``): the
+  probability that a draw is not a finite double is then below 1e-30 (for
+  smaller alpha a fraction of the true values lies beyond the double range,
+  e.g. 0.08 % at alpha = 0.01, and the sampler returns inf or 0 for them).
 * ``stable_isotropic``: the sub-Gaussian (rotation-invariant) alpha-stable
   vector ``X = sqrt(A) G`` with ``A ~ S(alpha/2, 1, cos(pi alpha/4)^(2/alpha))``
   positive (Laplace transform ``exp(-lambda^(alpha/2))``) and
@@ -72,6 +76,7 @@ import numpy as np
 
 from . import vecmath as vm
 from ._numba import jit, wide_vectors
+from .memory import check_memory
 from .params import Component, InvalidParameter, Param, Registry
 from .rng import check_seed, uniform_lanes, uniform_pair
 
@@ -96,7 +101,15 @@ class NoiseLaw(Component):
 
 
 _SCALE = Param("scale", 1.0, 0.0, math.inf, lo_open=True, doc="scale sigma of the noise")
-_ALPHA = Param("alpha", 1.5, 0.0, 2.0, lo_open=True, doc="stability index")
+# The smallest stability index sampled: below it, draws overflow the double range with a probability
+# that matters (P(|X| > 1.8e308) ~ 2 C_alpha 1.8e308^-alpha, C_alpha = Gamma(alpha) sin(pi alpha/2)/pi,
+# is 1.4e-31 at alpha = 0.1 but 4e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
+# the sampler returns inf (and, isotropic, nan) there.  Derived here; tested in tests/test_noise.py.
+STABLE_ALPHA_MIN = 0.2
+_ALPHA = Param(
+    "alpha", 1.5, STABLE_ALPHA_MIN, 2.0,
+    doc=f"stability index (>= {STABLE_ALPHA_MIN:g}: below, draws overflow the float range with non-negligible probability)",
+)  # fmt: skip
 _BETA = Param("beta", 0.0, -1.0, 1.0, doc="skewness (S1 parameterisation)")
 
 LAWS = Registry(
@@ -372,7 +385,14 @@ def resolve_law(law, **params) -> tuple[NoiseLaw, dict[str, float]]:
     return comp, comp.resolve(params)
 
 
-def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: int = 0, **params) -> np.ndarray:
+def sample_memory(n: int, d: int) -> int:
+    """Bytes :func:`sample_noise` allocates for ``n`` draws of dimension ``d`` (output and scratch)."""
+    return 8 * n * d + 8 * 2 * max(d, NOISE_BLOCK)
+
+
+def sample_noise(
+    law, n: int, *, seed: int, dim: int | None = None, replicate: int = 0, max_memory=None, **params
+) -> np.ndarray:
     """Draw ``n`` noise values (or vectors) from a registered law.
 
     The k-th draw is exactly the noise that replicate ``replicate`` of
@@ -393,6 +413,10 @@ def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: i
         array of scalar draws for i.i.d. laws.  Isotropic (vector) laws
         always return shape ``(n, d)``, also for ``dim=None`` (then
         ``(n, 1)``), so code taking norms along axis 1 needs no special case.
+    max_memory : float or str, optional
+        Refuse a request that needs more bytes than this (e.g. ``"4G"``;
+        ``"inf"``: never refuse); default ``SANDBOX_MAX_MEMORY``, else the
+        memory available now (see :mod:`sims.memory`).
     **params
         The law's parameters (see its registry entry); defaults are used for
         the ones not given.
@@ -407,6 +431,8 @@ def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: i
     InvalidParameter
         For an unknown law, an out-of-range parameter, ``n < 1`` or
         ``dim < 1``; raised before any compilation or sampling.
+        :class:`sims.memory.InsufficientMemory` (a subclass) when the draws
+        need more memory than the limit.
     """
     comp, values = resolve_law(law, **params)
     seed = check_seed(seed)
@@ -417,6 +443,7 @@ def sample_noise(law, n: int, *, seed: int, dim: int | None = None, replicate: i
     if isinstance(replicate, bool) or not isinstance(replicate, (int, np.integer)) or not 0 <= replicate < 2**32:
         raise InvalidParameter(f"replicate must be an integer in [0, 2**32), got {replicate!r}")
     d = 1 if dim is None else int(dim)
+    check_memory(sample_memory(int(n), d), f"sample_noise with n = {n}, dim = {d}", max_memory)
     out = np.empty((int(n), d), dtype=np.float64)
     _sample_block(comp.id, comp.pack(values), np.uint64(seed), int(replicate), int(n), out)
     if dim is None and not comp.isotropic:

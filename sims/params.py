@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -55,6 +55,11 @@ class Param(IntervalMixin):
         """Return ``value`` as a float, or raise :class:`InvalidParameter`."""
         try:
             v = float(value)
+        except OverflowError:
+            # an int beyond the float range (e.g. 10**400): outside every interval the project declares
+            raise InvalidParameter(
+                f"{owner}: parameter {self.name!r} must be in {self.range_text()}, got a number too large for a float"
+            ) from None
         except (TypeError, ValueError):
             raise InvalidParameter(
                 f"{owner}: parameter {self.name!r} must be a number in {self.range_text()}, got {value!r}"
@@ -106,8 +111,8 @@ class Component:
             On an unknown name, a missing required value, or a value outside
             its range; the message names the parameter and its valid range.
         """
-        given = dict(given or {})
         owner = f"{self.kind} {self.name!r}"
+        given = as_settings(given, owner)
         unknown = sorted(set(given) - set(self.param_names))
         if unknown:
             valid = ", ".join(self.param_names) or "none"
@@ -132,6 +137,24 @@ class Component:
         return "\n".join(lines)
 
 
+def as_settings(given: Any, owner: str) -> dict:
+    """``given`` (a mapping of parameter names to values, or None) as a new dict.
+
+    Raises
+    ------
+    InvalidParameter
+        When ``given`` is not a mapping, or a key is not a string.
+    """
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise InvalidParameter(f"{owner}: parameters must be a dict of name -> value, got {type(given).__name__} {given!r}")
+    bad = [k for k in given if not isinstance(k, str)]
+    if bad:
+        raise InvalidParameter(f"{owner}: parameter names must be strings, got {bad[0]!r}")
+    return dict(given)
+
+
 class Registry(dict):
     """Name -> component mapping with a helpful error for unknown names."""
 
@@ -147,11 +170,28 @@ class Registry(dict):
             raise RuntimeError(f"duplicate {kind} ids: {ids}")
 
     def get_component(self, name: Any) -> Component:
-        """The component called ``name``; raises :class:`InvalidParameter` listing valid names."""
+        """The component called ``name``, or ``name`` itself if it is a registered component.
+
+        Raises
+        ------
+        InvalidParameter
+            For an unknown name, a value that is not a name (e.g. a list), or a
+            component object that is not this registry's entry (one built by
+            hand: the compiled kernels dispatch on the registered ids only and
+            could not run it); the message lists the valid names.
+        """
+        valid = ", ".join(sorted(self))
         if isinstance(name, Component):
-            return name
+            if self.get(name.name) == name:
+                return name
+            raise InvalidParameter(
+                f"{self.kind} {name.name!r} ({type(name).__name__} object) is not a registered {self.kind}: "
+                f"the kernels run registered components only; pass one of: {valid}"
+            )
+        if not isinstance(name, str):
+            raise InvalidParameter(f"{self.kind} must be a name (str), got {type(name).__name__} {name!r}; valid: {valid}")
         if name not in self:
-            raise InvalidParameter(f"unknown {self.kind} {name!r}; valid: {', '.join(sorted(self))}")
+            raise InvalidParameter(f"unknown {self.kind} {name!r}; valid: {valid}")
         return self[name]
 
     def help_text(self) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from theory.schedules import PowerSchedule
 
-from .params import Component, InvalidParameter
+from .params import Component, InvalidParameter, as_settings
 
 __all__ = ["PowerSchedule", "pack_schedules"]
 
@@ -38,7 +38,13 @@ def _resolve_one(param, value: Any, K: int, owner: str):
                     f"{owner}: schedule for {param.name!r} takes the value {v:g}, outside {param.range_text()}"
                 )
         return (value.coef, value.power, value.offset), None, {"schedule": "power", "coef": value.coef, "power": value.power, "offset": value.offset}
-    arr = np.asarray(value, dtype=np.float64) if not np.isscalar(value) else None
+    try:
+        arr = np.asarray(value, dtype=np.float64) if not np.isscalar(value) else None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameter(
+            f"{owner}: parameter {param.name!r} must be a number in {param.range_text()}, a PowerSchedule, "
+            f"an array of K numbers or a callable f(K) returning one of these; got {value!r}"
+        ) from None
     if arr is not None and arr.ndim == 1:
         if arr.shape[0] != K:
             raise InvalidParameter(f"{owner}: per-step array for {param.name!r} must have length K = {K}, got {arr.shape[0]}")
@@ -63,8 +69,8 @@ def pack_schedules(method: Component, given: dict | None, K: int):
     description : dict
         JSON-friendly description of each parameter, for the run's config.
     """
-    given = dict(given or {})
     owner = f"method {method.name!r}"
+    given = as_settings(given, owner)
     unknown = sorted(set(given) - set(method.param_names))
     if unknown:
         raise InvalidParameter(f"{owner}: unknown parameter(s) {', '.join(map(repr, unknown))}; valid: {', '.join(method.param_names)}")

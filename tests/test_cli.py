@@ -54,7 +54,7 @@ def test_simulate_command_prints_summary_and_writes_json(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["simulate", "--noise", "stable", "--set", "alpha=2.5"], "'alpha' must be in (0, 2]"),
+        (["simulate", "--noise", "stable", "--set", "alpha=2.5"], "'alpha' must be in [0.2, 2]"),
         (["simulate", "--method", "foo"], "unknown method 'foo'; valid:"),
         (["simulate", "--K", "0"], "K must be an integer"),
         (["simulate", "--x0", "nan"], "x0 must be finite"),

@@ -315,14 +315,14 @@ GOOD = dict(objective="quadratic", method="clipped_sgd", noise="stable", K=10, R
 
 # (overrides of GOOD, regular expression the message must match)
 BAD_INPUTS = [
-    ({"noise_params": {"alpha": 0.0}}, r"'alpha'.*\(0, 2\]"),
-    ({"noise_params": {"alpha": 2.5}}, r"'alpha'.*\(0, 2\]"),
-    ({"noise_params": {"alpha": math.nan}}, r"'alpha'.*\(0, 2\]"),
+    ({"noise_params": {"alpha": 0.0}}, r"'alpha'.*\[0.2, 2\]"),
+    ({"noise_params": {"alpha": 2.5}}, r"'alpha'.*\[0.2, 2\]"),
+    ({"noise_params": {"alpha": math.nan}}, r"'alpha'.*\[0.2, 2\]"),
     ({"noise_params": {"beta": -1.5}}, r"'beta'.*\[-1, 1\]"),
     ({"noise_params": {"beta": 1.01}}, r"'beta'.*\[-1, 1\]"),
     ({"noise_params": {"scale": 0.0}}, r"'scale'.*\(0, inf\)"),
     ({"noise": "gaussian", "noise_params": {"scale": -1.0}}, r"'scale'.*\(0, inf\)"),
-    ({"noise_params": {"alpha": "big"}}, r"'alpha'.*\(0, 2\]"),
+    ({"noise_params": {"alpha": "big"}}, r"'alpha'.*\[0.2, 2\]"),
     ({"method": "l0l1_gd", "method_params": {"L0": -0.1}}, r"'L0'.*\[0, inf\)"),
     ({"method": "l0l1_gd", "method_params": {"L1": 0.0}}, r"'L1'.*\(0, inf\)"),
     ({"method_params": {"lr": 0.0}}, r"'lr'.*\(0, inf\)"),
@@ -409,7 +409,7 @@ def test_valid_edge_values_are_accepted():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(law="stable", n=5, seed=0, alpha=2.5), r"'alpha'.*\(0, 2\]"),
+        (dict(law="stable", n=5, seed=0, alpha=2.5), r"'alpha'.*\[0.2, 2\]"),
         (dict(law="stable", n=5, seed=0, beta=-2.0), r"'beta'.*\[-1, 1\]"),
         (dict(law="gaussian", n=5, seed=0, scale=0.0), r"'scale'.*\(0, inf\)"),
         (dict(law="gaussian", n=5, seed=0, width=1.0), r"unknown parameter.*'width'.*valid: scale"),

@@ -12,6 +12,7 @@ memory proportional to ``K``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +37,18 @@ class PowerSchedule:
     offset: float = 1.0
 
     def __post_init__(self):
-        if not np.isfinite(self.coef) or not np.isfinite(self.power) or not np.isfinite(self.offset):
-            raise ValueError(f"PowerSchedule fields must be finite, got {self}")
+        """Raise ``ValueError`` naming the field and its valid range for an invalid field."""
+        for name in ("coef", "power", "offset"):
+            value = getattr(self, name)
+            try:
+                finite = math.isfinite(float(value))
+            except (TypeError, ValueError, OverflowError):
+                finite = False
+            if not finite:
+                raise ValueError(f"PowerSchedule {name} must be a finite number, i.e. in (-inf, inf), got {value!r}")
         if self.power != 0.0 and self.offset <= 0.0:
-            raise ValueError(f"PowerSchedule offset must be > 0 when power != 0, got {self.offset}")
+            # (k + offset)^power at k = 0 is undefined or infinite for offset <= 0
+            raise ValueError(f"PowerSchedule offset must be in (0, inf) when power != 0, got {self.offset!r}")
 
     def __call__(self, k):
         """Value(s) at step(s) ``k`` (NumPy broadcasting)."""

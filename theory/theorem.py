@@ -179,7 +179,7 @@ class Constant(IntervalMixin):
         """``value`` as a float, or :class:`InvalidConstant` naming the range."""
         try:
             v = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond the float range
             raise InvalidConstant(f"{owner}: constant {self.name!r} must be a number in {self.range_text()}, got {value!r}") from None
         if not self.contains(v):
             raise InvalidConstant(f"{owner}: constant {self.name!r} must be in {self.range_text()}, got {value!r}")
