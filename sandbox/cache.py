@@ -122,10 +122,8 @@ def numba_cache_base() -> Path:
 
 
 def _version(dist: str) -> str:
-    module = sys.modules.get(dist)
-    if module is not None and hasattr(module, "__version__"):
-        return str(module.__version__)
-    # not imported yet: read the installed metadata rather than paying for the import
+    # the installed metadata, whether or not the package is imported yet: the same tree gives the
+    # same digest in every process, and nothing heavy is imported to compute it
     from importlib import metadata
 
     try:
