@@ -143,16 +143,31 @@ def test_cclip_coordinates_are_independent_copies_of_the_one_dimensional_run():
 
 def test_theorem_B_readings():
     b1 = D.theorem_B(1, "coordinate")
-    # B = ||(B_i)||_alpha: with every B_i fixed it grows like d^(1/alpha) ...
-    assert D.theorem_B(64, "coordinate") == pytest.approx(64 ** (1 / D.ALPHA) * b1, rel=1e-12)
-    # ... and the alpha_norm family holds it at its d = 1 value
-    assert D.theorem_B(64, "alpha_norm") == pytest.approx(b1, rel=1e-12)
+    # B = ||(B_i)||_2: with every B_i fixed it grows like d^(1/2) ...
+    assert D.theorem_B(64, "coordinate") == pytest.approx(8 * b1, rel=1e-12)
+    # ... and the l2_norm family holds it at its d = 1 value
+    assert D.theorem_B(64, "l2_norm") == pytest.approx(b1, rel=1e-12)
     dims = (1, 4, 16, 64)
-    assert D.bound_dimension_exponent(D.CCLIP, dims, "coordinate") == pytest.approx(2 / D.ALPHA, rel=1e-12)
-    assert D.bound_dimension_exponent(D.CCLIP, dims, "alpha_norm") == pytest.approx(0.0, abs=1e-12)
-    assert D.bound_dimension_exponent(D.GCLIP_COORD, dims, "alpha_norm") == pytest.approx(1.0, abs=1e-12)
+    assert D.bound_dimension_exponent(D.CCLIP, dims, "coordinate") == pytest.approx(1.0, rel=1e-12)
+    assert D.bound_dimension_exponent(D.CCLIP, dims, "l2_norm") == pytest.approx(0.0, abs=1e-12)
+    assert D.bound_dimension_exponent(D.GCLIP_COORD, dims, "l2_norm") == pytest.approx(2 / D.ALPHA - 1, abs=1e-12)
+    assert D.bound_dimension_exponent(D.GCLIP_COORD, dims, "coordinate") == pytest.approx(2 / D.ALPHA, abs=1e-12)
     with pytest.raises(InvalidParameter):
         D.coordinate_scale(4, "max")
+
+
+@pytest.mark.parametrize("theorem_id", [D.CCLIP, D.GCLIP_COORD])
+@pytest.mark.parametrize("noise", D.NOISES)
+def test_the_two_families_are_exact_rescalings(theorem_id, noise):
+    """Thresholds proportional to B_i, noise scale s, x0 = 0: the iterates scale with s, the error with s^2
+    (the derivation behind 'CClip's mean error is exactly d-free at fixed B')."""
+    K, dim = 50, 16
+    errs = {}
+    for norm in D.NORMALISATIONS:
+        kw = D.run_kwargs(theorem_id, D.METHOD[theorem_id], noise, dim, norm, K, 8)
+        errs[norm] = sims.simulate(K=K, seed=5, record=[K - 1], **kw).values("f_gap_avg_iterate", K - 1)
+    s_ratio = D.coordinate_scale(dim, "l2_norm") / D.coordinate_scale(dim, "coordinate")
+    np.testing.assert_allclose(errs["l2_norm"], s_ratio**2 * errs["coordinate"], rtol=1e-9)
 
 
 # ----------------------------------------------------------------------------- registered checks
@@ -182,21 +197,44 @@ def test_dimension_rows(checks):
 
     for thm in (D.CCLIP, D.GCLIP_COORD):
         rows = checks[f"{thm}/dimension"].run(PROFILE, 0)
+        controls = [r for r in rows if r.control]
+        rows = [r for r in rows if not r.control]
         assert len(rows) == len(D.NOISES) * len(D.NORMALISATIONS)
         for r in rows:
             assert r.config["companion"]["method"] == D.COMPANION[thm]
             assert r.verdict == "complies", r.reason
-            if "B = ||(B_i)||_alpha fixed" in r.instance:
-                assert r.measured_ci[1] < 0.0  # ||B||_alpha fixed: the error even decreases with d
-            else:
-                # B grows like d^(1/alpha): the bound's exponent is dimension_exponent() + 2/alpha; the
-                # measurement sits at or below it (a one-sided 99% test alone would err 0.5% of the time)
-                assert r.measured <= r.predicted + 4 * se(r)
+            # the measurement sits at or below the bound's exponent (a one-sided 99% test alone would err 0.5% of the time)
+            assert r.measured <= r.predicted + 4 * se(r)
+            if thm == D.CCLIP and "normalisation=l2_norm" in r.parameter:
+                assert abs(r.measured) <= 4 * se(r)  # exactly d-free in expectation: the bound's exponent 0, attained
+        if thm == D.CCLIP:
+            assert not controls
+        else:
+            # the control: GClip's error grows with d at fixed B = ||(B_i)||_2 (the separation), so a d-free claim violates
+            (control,) = controls
+            assert control.verdict == "violates" and control.predicted == 0.0 and control.measured_ci[0] > 0.0
+            assert "normalisation=l2_norm" in control.parameter and D.CONTROL_NOISE in control.instance
+            (same,) = [r for r in rows if r.instance == control.instance]
+            assert control.measured == same.config["separation"]["ratio_slope"][0] and same.predicted == pytest.approx(2 / D.ALPHA - 1)
+            assert all("separation" in r.config for r in rows if "normalisation=l2_norm" in r.parameter)
+
+
+def test_paired_ratio_slope():
+    rng = np.random.default_rng(0)
+    dims = (1, 4, 16, 64)
+    common = [rng.pareto(1.5, 400) + 1 for _ in dims]  # heavy noise shared by both methods
+    same = D.paired_ratio_slope(dims, common, common, 200, 0.99, 1)
+    assert same == (0.0, 0.0, 0.0)  # identical samples: the pairing removes every fluctuation
+    num = [c * d**0.3 * rng.uniform(0.9, 1.1, c.size) for c, d in zip(common, dims)]
+    slope, lo, hi = D.paired_ratio_slope(dims, num, common, 400, 0.99, 1)
+    assert lo < 0.3 < hi and hi - lo < 0.05 and slope == pytest.approx(0.3, abs=0.02)
+    with pytest.raises(InvalidParameter):
+        D.paired_ratio_slope(dims, num, [c[:-1] for c in common], 10, 0.99, 1)
 
 
 def test_rate_rows_and_wrong_exponent_control(checks):
     value, rate, control = checks[f"{D.CCLIP}/rate"].run(PROFILE, 0)
-    assert value.verdict == "not_applicable" and "order" in value.reason
+    assert value.verdict == "not_applicable" and "non-central" in value.reason
     assert rate.verdict == "complies" and not rate.control
     assert control.control and control.verdict == "violates" and control.measured == rate.measured
     assert control.predicted == pytest.approx(D.WRONG_EXPONENT_FACTOR * rate.predicted)

@@ -21,8 +21,10 @@ Checks registered here
     chosen to maximise the exact power (computed from the exact law of the
     iterate), which the row states.
 
-The deliberately wrong exponent control is in :mod:`checks.cases.dimension`
-(it reuses the CClip horizon sweep).
+Two more controls live in :mod:`checks.cases.dimension`, next to the sweeps
+they reuse: the deliberately wrong exponent in K (CClip horizon sweep), and
+the claim that GClip's error is d-free at fixed ``B = ||(B_i)||_2`` (the
+GClip/CClip dimension sweeps), which must violate where the separation shows.
 
 Derived here (checked in ``tests/test_checks_controls.py``)
 ----------------------------------------------------------
