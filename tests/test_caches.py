@@ -531,3 +531,18 @@ def test_cli_reports_an_unusable_cache_in_one_line_and_keeps_the_rows(tmp_path, 
     assert err.count("sandbox: warning: cache") == 1 and "Traceback" not in err
     assert [r["check"] for r in json.loads(out.read_text())["rows"]] == ["t/a", "t/b"]
     assert calls_a == calls_b == [0]
+
+
+def test_kernel_cache_follows_the_environment(tmp_path):
+    code = "import sims._numba as n; print(n.CACHE, n.CACHE_DIR)"
+
+    def run(**env):
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             cwd=cache_mod.SOURCE_ROOT, env={**base, **env}).stdout.split()
+        return out[0] == "True", Path(out[1])
+
+    enabled, directory = run(SANDBOX_CACHE_DIR=str(tmp_path / "root"))
+    assert enabled and directory.parent == tmp_path / "root" / "numba"  # under the one cache root
+    assert run(SANDBOX_CACHE_DIR=str(tmp_path / "root"), SANDBOX_NUMBA_CACHE_DIR=str(tmp_path / "k"))[1].parent == tmp_path / "k"
+    assert run(SANDBOX_NUMBA_CACHE="0")[0] is False
