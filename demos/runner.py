@@ -17,9 +17,12 @@ between the terminal and the notebook.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from sandbox.cache import write_bytes_atomic
 
 __all__ = ["Cell", "Demo", "DemoFormatError", "UnknownDemo", "all_demos", "find_demo", "parse_percent", "run_demo"]
 
@@ -214,7 +217,9 @@ def run_demo(demo: Demo, out_dir: str | Path) -> list[Path]:
         for number in plt.get_fignums():
             fig = plt.figure(number)
             path = out / f"{_figure_stem(fig.get_label(), demo, saved)}.png"
-            fig.savefig(path, bbox_inches="tight")
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+            write_bytes_atomic(path, buf.getvalue())  # an interrupted demo never leaves half a PNG
             plt.close(fig)
             saved.append(path)
             print(f"[figure saved: {path}]", flush=True)
