@@ -113,6 +113,21 @@ def test_memory_limit_from_keyword_and_environment(monkeypatch):
         sims.simulate("quadratic", "sgd", "gaussian", **small)
 
 
+def test_default_limit_is_the_available_memory(monkeypatch):
+    import sims.memory
+
+    monkeypatch.setattr(sims.memory, "available_memory", lambda: 100 * 2**20)
+    kw = dict(K=5, R=3000, seed=0, objective_params={"dim": 3000})
+    assert simulation_memory(3000, 3000, 10)["total"] > 100 * 2**20
+    with pytest.raises(InsufficientMemory, match=r"more than the 100\.0 MiB memory available on this machine"):
+        sims.simulate("quadratic", "sgd", "gaussian", **kw)
+    with pytest.raises(InsufficientMemory, match="memory available on this machine"):
+        sims.sample_noise("gaussian", 10**7, seed=0, dim=2)
+    # small requests do not read the available memory at all
+    monkeypatch.setattr(sims.memory, "available_memory", lambda: 0)
+    assert sims.simulate("quadratic", "sgd", "gaussian", K=5, R=4, seed=0).R == 4
+
+
 def test_parse_size():
     assert parse_size("16G") == 16 * 2**30 and parse_size("512m") == 512 * 2**20 and parse_size("1.5e9") == 1.5e9
     assert parse_size("2GiB") == 2 * 2**30 and parse_size(4096) == 4096 and parse_size("inf") == math.inf
@@ -361,3 +376,27 @@ def test_fuzz_set_routing_raises_only_invalid_parameter(settings_):
         route_settings(settings_, _components())
     except InvalidParameter:
         pass
+
+
+_CONSTANT_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-400, 400).map(lambda e: f"1e{e}"),
+    st.sampled_from(["10**400", "5e-324", "abc", "", "1/3", "0", "-1"]),
+)
+
+
+# capsys is read (and so emptied) after every example
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_theorem_constants_end_in_a_result_or_one_error(data, capsys):
+    from theory.catalog import THEOREMS
+
+    thm = THEOREMS[data.draw(st.sampled_from(sorted(THEOREMS)))]
+    names = [c.name for c in thm.symbols]
+    chosen = data.draw(st.lists(st.sampled_from(names), unique=True, min_size=len(names) - 1, max_size=len(names)))
+    argv = ["theorems", thm.id, "--json"]
+    for name in chosen:
+        argv += ["--set", f"{name}={data.draw(_CONSTANT_TEXT)}"]
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 0 or (rc == 2 and err.count("\n") == 1), err
