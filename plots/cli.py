@@ -14,9 +14,12 @@ from .registry import all_figures
 
 _DESCRIPTION = """\
 Regenerate the figures into figures/ (or --out DIR): NAME.png for the README, NAME.pdf for papers
-and NAME.json with the configuration, seeds, package versions and git revision.  Sweep results are
-cached on disk (SANDBOX_CACHE_DIR, default ~/.cache/clipping-sandbox/sweeps), so re-plotting is
-instant and an interrupted run resumes; --force recomputes."""
+and NAME.json with the configuration, seeds, package versions, a digest of the project's sources and
+the checksums of the two images.  The same sources, seed and versions give the same bytes; the
+sidecar is written last, so a PNG or PDF without a matching sidecar is the remains of an
+interrupted run (every run regenerates the figures it names).  Sweep results and verification rows
+are cached on disk (SANDBOX_CACHE_DIR, default ~/.cache/clipping-sandbox), so re-plotting skips the
+simulations and an interrupted run resumes; --force recomputes."""
 
 
 def register(subparsers) -> argparse.ArgumentParser:

@@ -4,7 +4,8 @@
   (distinguishable under the common colour-vision deficiencies).
 * Theory is drawn as lines, measurements as points with error bars.
 * :func:`save_figure` writes ``NAME.png`` (README) and ``NAME.pdf`` (papers)
-  plus ``NAME.json``: configuration, seeds, package versions, git revision.
+  plus ``NAME.json``: configuration, seeds, package versions, source digest
+  and the images' checksums, all three byte-reproducible.
 * :class:`SweepCache` stores each expensive sweep result on disk under a key
   derived from its configuration and from the sources it depends on
   (:mod:`sandbox.cache`): re-plotting skips the simulations, an interrupted
@@ -20,14 +21,12 @@ import io
 import json
 import os
 import platform
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from sandbox.cache import SWEEP_SOURCES, ResultCache, cache_dir, digest_key, source_digest
+from sandbox.cache import SWEEP_SOURCES, ResultCache, cache_dir, digest_key, dumps_json, source_digest, write_bytes_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -85,19 +84,6 @@ def style() -> None:
     )
 
 
-def git_revision() -> str:
-    """The project's git revision (with ``+dirty`` for uncommitted changes), or ``unknown``."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
-        # the figures themselves are outputs, not sources: their own changes do not make the revision dirty
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)figures"],
-                               cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
-        return (rev or "unknown") + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def versions() -> dict:
     import matplotlib
     import numba
@@ -114,46 +100,89 @@ def versions() -> dict:
     }
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def save_figure(fig, name: str, out_dir: str | os.PathLike, config: dict) -> list[Path]:
-    """Write ``name.png``, ``name.pdf`` and the sidecar ``name.json`` atomically.
+    """Write ``name.png``, ``name.pdf`` and the sidecar ``name.json``, together or not at all.
 
-    The sidecar records ``config`` (which must include the seeds), the
-    package versions and the git revision, so the figure can be regenerated.
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    name : str
+        The file stem.
+    out_dir : path-like
+        The output directory (created if missing).
+    config : dict
+        What regenerates the figure, seeds included; JSON-encodable.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and sidecar paths.
+
+    Notes
+    -----
+    Reproducible: the same sources, configuration and package versions give
+    the same bytes in all three files.  The images carry no date or software
+    stamp, and the sidecar records, instead of a git revision (which changes
+    with every commit, and with none when sources are edited), the digest of
+    the source files every figure depends on (:func:`sandbox.cache.source_digest`
+    over :data:`sandbox.cache.SWEEP_SOURCES`, which includes the Python, NumPy,
+    numba and llvmlite versions) and the versions of the plotting stack.
+
+    Complete: the old sidecar is removed first, each image is written
+    atomically, and the new sidecar, with the SHA-256 of both images, is
+    written last.  Whenever the process stops, a sidecar therefore sits only
+    next to the images it describes (:func:`figure_complete`); images without
+    a matching sidecar are the remains of an interrupted run, and
+    ``sandbox figures`` regenerates them.
     """
     out = Path(out_dir)
-    paths = []
+    images = {}
     for ext in ("png", "pdf"):
         buf = io.BytesIO()
-        # a fixed creation date keeps the PDF reproducible byte for byte
+        # no creation date, no software stamp: the bytes depend on the content only
         meta = {"CreationDate": None} if ext == "pdf" else {"Software": None}
         fig.savefig(buf, format=ext, bbox_inches="tight", metadata=meta)
-        _atomic_write_bytes(out / f"{name}.{ext}", buf.getvalue())
-        paths.append(out / f"{name}.{ext}")
-    sidecar = {"figure": name, "config": config, "versions": versions(), "git_revision": git_revision()}
-    _atomic_write_bytes(out / f"{name}.json", json.dumps(sidecar, indent=1, default=_json_default).encode())
-    paths.append(out / f"{name}.json")
+        images[f"{name}.{ext}"] = buf.getvalue()
+    sidecar = {
+        "figure": name,
+        "config": config,
+        "versions": versions(),
+        "source_digest": source_digest(SWEEP_SOURCES),
+        "files": {file: hashlib.sha256(data).hexdigest() for file, data in images.items()},
+    }
+    # encoded before anything on disk is touched: an unencodable config leaves the old figure whole
+    text = (dumps_json(sidecar) + "\n").encode()
+    side = out / f"{name}.json"
+    side.unlink(missing_ok=True)  # from here until the new sidecar lands, the figure reads as incomplete
+    paths = [write_bytes_atomic(out / file, data) for file, data in images.items()]
+    paths.append(write_bytes_atomic(side, text))
     return paths
 
 
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
+def figure_complete(out_dir: str | os.PathLike, name: str) -> bool:
+    """Whether ``name``'s PNG and PDF in ``out_dir`` are the ones its sidecar describes.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The directory of the figure files.
+    name : str
+        The file stem.
+
+    Returns
+    -------
+    bool
+        True when ``name.json`` parses and records the SHA-256 of the
+        ``name.png`` and ``name.pdf`` present (see :func:`save_figure`).
+    """
+    out = Path(out_dir)
+    try:
+        files = json.loads((out / f"{name}.json").read_bytes())["files"]
+        expected = {f"{name}.png", f"{name}.pdf"}
+        return set(files) == expected and all(hashlib.sha256((out / f).read_bytes()).hexdigest() == files[f] for f in expected)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 class SweepCache:

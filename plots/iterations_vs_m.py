@@ -7,6 +7,8 @@ Huber function with slope 2 eps and gap Delta).  Fixed-step GD with the best
 step of a grid needs ~ M/log M iterations (Thm 4's lower bound, drawn); GD with
 Thm 6's step ~ M (Thm 6's upper bound, drawn); clipped and normalized GD with
 Thm 3's parameters need a number independent of M (Thm 3's bound, drawn).
+For small M the best fixed step wins; the dotted line marks the M where
+best-step GD overtakes clipped GD (log-log interpolation between grid points).
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ _PRESCRIBED = (
     ("iclr20_thm3_normalized_gd", "normalized GD (Thm 3 parameters)", "normalized_sgd", "s"),
     ("iclr20_thm6_gd_upper", "GD, Thm 6 step 1/(2(M L1 + L0))", "sgd", "^"),
 )
+
+
+def _crossover(Ms, a, b):
+    """The first M where ``a`` overtakes ``b``, interpolated linearly in log-log coordinates; None if it does not."""
+    r = np.log(np.asarray(a, dtype=float) / np.asarray(b, dtype=float))
+    for k in range(r.size - 1):
+        if r[k] < 0 <= r[k + 1]:
+            t = -r[k] / (r[k + 1] - r[k])
+            return float(np.exp(np.log(Ms[k]) + t * np.log(Ms[k + 1] / Ms[k])))
+    return None
 
 
 def make(quick: bool, seed: int, cache):
@@ -74,6 +86,11 @@ def make(quick: bool, seed: int, cache):
               label="Thm 6 upper bound for GD with its step")
     ax.loglog(Mfine, [bound("iclr20_thm3_clipped_gd", M) for M in Mfine], **{**THEORY_STYLE, "color": method_color("clipped_sgd")},
               label="Thm 3 upper bound, clipped GD (normalized GD: 2x)")
+    M_cross = _crossover(Ms, data["best_gd"], data["iclr20_thm3_clipped_gd"])
+    if M_cross is not None:
+        ax.axvline(M_cross, color="0.5", linestyle=":", linewidth=1.0)
+        ax.text(M_cross * 1.05, 0.03, f"best-step GD needs fewer iterations\nthan clipped GD for M < {M_cross:.3g}",
+                transform=ax.get_xaxis_transform(), fontsize=7.5, color="0.3")
     ax.set_xlabel(r"gradient scale $M = \sup\{\|\nabla f(x)\| : f(x) \leq f(x_0)\}$")
     ax.set_ylabel(r"iterations to reach $\|\nabla f(x_k)\| \leq \epsilon$")
     ax.set_title(rf"Worst of ICLR20 Thm 4's two instances, $L_0=L_1=\epsilon=1$, $\Delta={base['Delta']:g}$" + "\n(all bounds derived here, consistent with ICLR20)", fontsize=10)

@@ -68,6 +68,7 @@ def test_check_rejects_bad_arguments(cache_dir, capsys):
 
 
 def test_every_figure_regenerates_in_quick_mode(check_report, tmp_path):
+    from plots.core import figure_complete
     from plots.registry import all_figures
 
     assert main(["figures", "--quick", "--out", str(tmp_path)]) == 0
@@ -76,5 +77,6 @@ def test_every_figure_regenerates_in_quick_mode(check_report, tmp_path):
             assert (tmp_path / f"{name}.{ext}").stat().st_size > 1000 or ext == "json"
         side = json.loads((tmp_path / f"{name}.json").read_text())
         assert side["figure"] == name and side["config"]["seed"] == 0 and side["config"]["quick"] is True
-        assert {"numpy", "numba", "scipy", "sympy", "matplotlib"} <= set(side["versions"]) and side["git_revision"]
+        assert {"numpy", "numba", "scipy", "sympy", "matplotlib"} <= set(side["versions"]) and side["source_digest"]
+        assert figure_complete(tmp_path, name)
     assert main(["figures", "nope"]) == 2
