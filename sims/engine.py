@@ -337,6 +337,7 @@ def record_grid(K: int, record: Any = "geometric") -> np.ndarray:
         decade (every step when K <= 20).  An int n: about n geometrically spaced
         steps.  An array: exactly those steps (plus 0 and K).
     """
+    K = _check_int("K", K, 1, 2**32 - 2)
     if isinstance(record, str):
         if record == "all":
             return np.arange(K + 1, dtype=np.int64)
@@ -407,8 +408,12 @@ class SimulationResult:
         Diverged replicates get ``diverged_as`` (default +inf: a diverged
         run's error is unbounded), so no statistic silently drops them.
         """
-        if metric not in self.records:
+        if not isinstance(metric, str) or metric not in self.records:
             raise InvalidParameter(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+        try:
+            diverged_as = float(diverged_as)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidParameter(f"diverged_as must be a number (default inf), got {diverged_as!r}") from None
         row = -1 if step is None else self._row(step)
         vals = self.records[metric][row].copy()
         k = self.steps[row]
@@ -417,6 +422,7 @@ class SimulationResult:
         return vals
 
     def _row(self, step: int) -> int:
+        step = _check_int("step", step, 0)
         idx = np.searchsorted(self.steps, step)
         if idx >= len(self.steps) or self.steps[idx] != step:
             raise InvalidParameter(f"step {step} was not recorded; recorded steps: {self.steps[0]}..{self.steps[-1]}")
@@ -451,7 +457,14 @@ def quantiles_with_inf(values: np.ndarray, q) -> np.ndarray:
     positive weight on an infinite order statistic.
     """
     x = np.sort(np.asarray(values, dtype=np.float64).ravel())
-    q = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    try:
+        q = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    except (TypeError, ValueError, OverflowError):
+        q = np.array([np.nan])
+    if q.ndim != 1 or not np.all((q >= 0.0) & (q <= 1.0)):
+        raise InvalidParameter(f"quantile levels q must be numbers in [0, 1], got {q!r}")
+    if x.size == 0:
+        raise InvalidParameter("quantiles of an empty set of values")
     pos = q * (x.size - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, x.size - 1)

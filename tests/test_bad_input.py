@@ -369,6 +369,31 @@ def test_fuzz_sample_noise_raises_only_invalid_parameter(law, n, seed, dim, repl
     assert x.shape[0] == n
 
 
+_RESULT = None
+
+
+@_FUZZ
+@given(
+    metric=st.one_of(st.sampled_from(sims.METRICS), _JUNK), step=st.one_of(st.none(), st.integers(-1, 12), _JUNK),
+    q=st.one_of(st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=3), _JUNK), diverged_as=st.one_of(_SMALL, _JUNK),
+    K=st.one_of(st.integers(-1, 40), _JUNK), record=st.one_of(st.sampled_from(["all", "geometric", 2, 5, [3, 4]]), _JUNK),
+)  # fmt: skip
+def test_fuzz_results_and_record_grid_raise_only_invalid_parameter(metric, step, q, diverged_as, K, record):
+    global _RESULT
+    if _RESULT is None:
+        _RESULT = sims.simulate("quadratic", "sgd", "stable", K=10, R=4, seed=0, record="all")
+    for call in (
+        lambda: _RESULT.values(metric, step, diverged_as=diverged_as),
+        lambda: _RESULT.quantiles(metric, q, step),
+        lambda: _RESULT.mean(metric, step),
+        lambda: sims.record_grid(K, record),
+    ):
+        try:
+            call()
+        except InvalidParameter:
+            pass
+
+
 @_FUZZ
 @given(settings_=st.lists(st.text(max_size=12), max_size=4))
 def test_fuzz_set_routing_raises_only_invalid_parameter(settings_):
