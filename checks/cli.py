@@ -24,7 +24,9 @@ a control that violates as expected is not a failure, one that does not violate 
 
 exit status: 0 when nothing fails, 1 when a row violates (or a control does not), 2 for bad arguments.
 Finished checks are cached (SANDBOX_CACHE_DIR, default ~/.cache/clipping-sandbox/checks): an
-interrupted run keeps what finished and re-running resumes."""
+interrupted run keeps what finished and re-running resumes.  Entries are keyed on every source file
+of sims, theory, checks and sandbox, so an edit to a check or to the engine recomputes them; an
+entry that fails its checksum is recomputed, and an unusable cache gives one warning."""
 
 
 def register(subparsers) -> argparse.ArgumentParser:
