@@ -104,7 +104,7 @@ _SCALE = Param("scale", 1.0, 0.0, math.inf, lo_open=True, doc="scale sigma of th
 # The smallest stability index sampled: below it, draws overflow the double range with a probability
 # that matters (P(|X| > 1.8e308) ~ 2 C_alpha 1.8e308^-alpha, C_alpha = Gamma(alpha) sin(pi alpha/2)/pi,
 # is 1.4e-31 at alpha = 0.1 but 4e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
-# the sampler returns inf (and, isotropic, nan) there.  Derived here; tested in tests/test_noise.py.
+# the sampler returns inf (and, isotropic, nan) there.  Derived here; checked in tests/test_bad_input.py.
 STABLE_ALPHA_MIN = 0.2
 _ALPHA = Param(
     "alpha", 1.5, STABLE_ALPHA_MIN, 2.0,
