@@ -59,15 +59,29 @@ would change every numba function in the process.)
 Neither changes a result: every operation keeps its IEEE semantics (no
 fast-math; FMAs are explicit ``llvm.fma`` calls), and a vector lane computes
 exactly what the scalar code computes.
+
+Running uncompiled: :func:`lowered_to`
+--------------------------------------
+With ``NUMBA_DISABLE_JIT=1`` (how coverage of the kernels is measured) every
+kernel runs as plain Python.  A numba ``@intrinsic`` cannot be called from
+Python, so each intrinsic the kernels use (bit casts, the fused multiply-add)
+is written as a plain Python function computing exactly the same value, and
+:func:`lowered_to` makes calls of it in compiled code lower to the intrinsic
+(inlined at numba-IR level, so the generated code is the intrinsic's own).
+``tests/test_uncompiled.py`` runs a simulation and the samplers both ways and
+compares the results bit for bit.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from pathlib import Path
 
 import numba
 import numba.core.config
+import numpy as np
 from numba import types
 from numba.extending import intrinsic, overload
 
@@ -111,6 +125,8 @@ def jit(func=None, *, inline: bool = False, refcount: bool = True, dispatch: boo
     """
     if func is None:
         return lambda f: jit(f, inline=inline, refcount=refcount, dispatch=dispatch)
+    if numba.core.config.DISABLE_JIT:
+        return _uncompiled(func)
     options = dict(JIT_OPTIONS)
     if inline or not refcount:
         options["_nrt"] = False
@@ -124,6 +140,19 @@ def jit(func=None, *, inline: bool = False, refcount: bool = True, dispatch: boo
         return numba.njit(**options)(func)
     finally:
         numba.core.config.CACHE_DIR = saved
+
+
+def _uncompiled(func):
+    """``func`` run as plain Python (``NUMBA_DISABLE_JIT=1``), with NumPy's floating-point
+    warnings off: compiled with ``error_model="numpy"``, overflow, invalid operations and
+    division by zero give inf/nan silently, and so must the same code run uncompiled."""
+
+    @functools.wraps(func)
+    def run(*args):
+        with np.errstate(all="ignore"):
+            return func(*args)
+
+    return run
 
 
 def wide_vectors() -> None:
@@ -157,3 +186,38 @@ def _attach_function_attributes(hint, *attributes: str) -> None:
 # noinline: the attribute decides code generation for the function that finally contains the
 # loop; inlined into a caller without it, the 512-bit operations would be split in two.
 _attach_function_attributes(wide_vectors, '"prefer-vector-width"="512"', '"min-legal-vector-width"="512"', "noinline")
+
+
+# Typing function of an overload, per arity: it returns the implementation, a call of the
+# intrinsic (numba's strict overloads need named parameters, not *args).
+_FORWARDERS = {
+    1: lambda lowering: (lambda x: (lambda x: lowering(x))),
+    3: lambda lowering: (lambda a, b, c: (lambda a, b, c: lowering(a, b, c))),
+}
+
+
+def lowered_to(lowering):
+    """Decorator: the decorated pure-Python function compiles to the ``@intrinsic`` ``lowering``.
+
+    Parameters
+    ----------
+    lowering : numba intrinsic
+        Takes the same positional arguments as the decorated function.
+
+    Returns
+    -------
+    callable
+        A decorator that returns the function unchanged: Python callers (and
+        kernels run with ``NUMBA_DISABLE_JIT=1``) call it as it is, kernels
+        compiled by numba call ``lowering`` instead.  The two must compute the
+        same value bit for bit (module docstring).
+    """
+
+    def decorate(python_impl):
+        arity = len(inspect.signature(python_impl).parameters)
+        if arity not in _FORWARDERS:
+            raise TypeError(f"lowered_to supports functions of {sorted(_FORWARDERS)} arguments, got {arity}")
+        overload(python_impl, inline="always")(_FORWARDERS[arity](lowering))
+        return python_impl
+
+    return decorate

@@ -79,6 +79,7 @@ cospi    0.68 ulp
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from llvmlite import ir
 from numba import types
@@ -87,18 +88,17 @@ from numba.extending import intrinsic
 
 import numpy as np
 
-from ._numba import jit, wide_vectors
+from ._numba import jit, lowered_to, wide_vectors
 from .params import InvalidParameter
 
 # ----------------------------------------------------------------------------- bit casts and fma
+# Each is a plain Python function (what kernels call when run uncompiled, NUMBA_DISABLE_JIT=1)
+# that compiled kernels lower to a single LLVM instruction (sims._numba.lowered_to); both give
+# the same value bit for bit.
 
 
 @intrinsic
-def bitcast_to_int64(typingctx, x):
-    """Reinterpret the 64 bits of a float64 as an int64 (no value conversion).
-
-    A single LLVM ``bitcast``: free, and vectorizable.  Compiled code only.
-    """
+def _llvm_bitcast_to_int64(typingctx, x):
     if x != types.float64:
         return None
 
@@ -109,11 +109,7 @@ def bitcast_to_int64(typingctx, x):
 
 
 @intrinsic
-def bitcast_to_uint64(typingctx, x):
-    """Reinterpret the 64 bits of a float64 as a uint64 (no value conversion).
-
-    Compiled code only.
-    """
+def _llvm_bitcast_to_uint64(typingctx, x):
     if x != types.float64:
         return None
 
@@ -124,11 +120,7 @@ def bitcast_to_uint64(typingctx, x):
 
 
 @intrinsic
-def bitcast_to_float64(typingctx, bits):
-    """Reinterpret the 64 bits of an int64 or uint64 as a float64.
-
-    Compiled code only.
-    """
+def _llvm_bitcast_to_float64(typingctx, bits):
     if not (isinstance(bits, types.Integer) and bits.bitwidth == 64):
         return None
 
@@ -139,13 +131,7 @@ def bitcast_to_float64(typingctx, bits):
 
 
 @intrinsic
-def fma(typingctx, a, b, c):
-    """``a * b + c`` with a single rounding (``llvm.fma.f64``).
-
-    Always fused, on every target (a library call where the CPU has no FMA),
-    so results do not depend on the machine.  Integer or float32 arguments
-    are converted to float64 first.  Compiled code only.
-    """
+def _llvm_fma(typingctx, a, b, c):
     if not all(isinstance(arg, (types.Integer, types.Float)) for arg in (a, b, c)):
         return None
 
@@ -155,6 +141,65 @@ def fma(typingctx, a, b, c):
         return builder.call(cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.f64"), operands)
 
     return types.float64(a, b, c), codegen
+
+
+@lowered_to(_llvm_bitcast_to_int64)
+def bitcast_to_int64(x):
+    """Reinterpret the 64 bits of a float64 as an int64 (no value conversion).
+
+    Compiled: a single LLVM ``bitcast`` (free, and vectorizable).
+    """
+    return np.float64(x).view(np.int64)
+
+
+@lowered_to(_llvm_bitcast_to_uint64)
+def bitcast_to_uint64(x):
+    """Reinterpret the 64 bits of a float64 as a uint64 (no value conversion)."""
+    return np.float64(x).view(np.uint64)
+
+
+@lowered_to(_llvm_bitcast_to_float64)
+def bitcast_to_float64(bits):
+    """Reinterpret the 64 bits of an int64 or uint64 as a float64.
+
+    In Python, an ``int`` is taken as an int64 when negative and as a uint64 otherwise (the
+    compiled form accepts only the 64-bit integer types, where the bits are the value's).
+    """
+    if not isinstance(bits, (np.int64, np.uint64)):
+        bits = np.int64(bits) if bits < 0 else np.uint64(bits)
+    return bits.view(np.float64)
+
+
+@lowered_to(_llvm_fma)
+def fma(a, b, c):
+    """``a * b + c`` with a single rounding (``llvm.fma.f64`` when compiled).
+
+    Always fused, on every target (a library call where the CPU has no FMA),
+    so results do not depend on the machine.  Integer or float32 arguments
+    are converted to float64 first.  In Python (``NUMBA_DISABLE_JIT=1``) the
+    exact value is formed with rational arithmetic and rounded once (Python's
+    int division rounds correctly, subnormals included), which is the IEEE
+    fused multiply-add, overflow, signed zeros, inf and nan included.
+    """
+    a, b, c = float(a), float(b), float(c)
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return np.float64(a * b + c)  # the product is inf or nan exactly as when fused
+    if not math.isfinite(c):
+        return np.float64(c)  # a finite product (even one beyond the float range) + inf or nan
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        # an exact zero: -0 only when both a*b and c are -0 (the IEEE sign rule of a sum)
+        return np.float64(a * b + c) if a * b == 0 else np.float64(0.0)
+    if abs(exact) < 2**1000:
+        return np.float64(exact.numerator / exact.denominator)
+    # Near the overflow threshold Python's int division rounds differently from IEEE: round at a
+    # scale 2^-64 (exact: the rounding of a normal number does not depend on its scale), then
+    # scale back, where ldexp overflows exactly when the rounded value exceeds the float range.
+    scaled = exact / 2**64
+    try:
+        return np.float64(math.ldexp(scaled.numerator / scaled.denominator, 64))
+    except OverflowError:
+        return np.float64(math.inf if exact > 0 else -math.inf)
 
 
 # ----------------------------------------------------------------------------- constants

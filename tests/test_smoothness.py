@@ -394,3 +394,255 @@ def test_symbolic_bounds_are_expressions():
     # Second-order expansion in h: f - h g^2 + (L0 + L1 g) h^2 g^2 / 2 + O(h^3).
     series = sp.series(expo, h, 0, 3).removeO()
     assert sp.simplify(series - (-h * g**2 + (L0 + L1 * g) * h**2 * g**2 / 2)) == 0
+
+
+# ----------------------------------------------------------------------------- unusual expressions: three outcomes, a time limit
+
+import time
+
+import mpmath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from theory import smoothness
+from theory.smoothness import CannotDecide, InvalidInput, Supremum, UnboundedPath
+
+#: Time allowed beyond ``timeout`` for starting the worker, killing it and unpickling the answer.
+LIMIT_SLACK = 3.0
+
+
+def _poly29():
+    return sum((i % 5 - 2) * x**i for i in range(30)) + x**29
+
+
+UNUSUAL = {
+    "x**1000": (x**1000, [x]),
+    "degree-29 polynomial": (_poly29(), [x]),
+    "Max(x, 0)**2": (sp.Max(x, 0) ** 2, [x]),
+    "1/x": (1 / x, [x]),
+    "log(x)": (sp.log(x), [x]),
+    "sqrt(x)": (sp.sqrt(x), [x]),
+    "LambertW(x)": (sp.LambertW(x), [x]),
+    "gamma(x)": (sp.gamma(x), [x]),
+    "floor(x)": (sp.floor(x), [x]),
+    "constant 3": (sp.Integer(3), [x]),
+    "constant pi, 2-D": (sp.pi, [x, y]),
+    "piecewise jump": (sp.Piecewise((x**2, x < 0), (x**3 + 1, True)), [x]),
+    "piecewise with log": (sp.Piecewise((x**2, x < 1), (sp.log(x) + 1, True)), [x]),
+    "x*y": (x * y, [x, y]),
+    "x**2*y**2": (x**2 * y**2, [x, y]),
+    "sin(x*y)": (sp.sin(x * y), [x, y]),
+    "exp(x*y) + x**4": (sp.exp(x * y) + x**4, [x, y]),
+}
+
+CALLS = {
+    "min_admissible_L0": (lambda e, xs, t: smoothness.min_admissible_L0(e, xs, timeout=t), Supremum),
+    "frontier": (lambda e, xs, t: smoothness.frontier(e, xs, 1, timeout=t), Supremum),
+    "certify": (lambda e, xs, t: smoothness.certify(e, xs, 1, 1, timeout=t), smoothness.Certificate),
+    "find_unbounded_path": (lambda e, xs, t: smoothness.find_unbounded_path(e, xs, timeout=t), (UnboundedPath, type(None))),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize("name", list(UNUSUAL))
+def test_unusual_expressions_answer_within_the_limit(name, call):
+    # Each answers with its result type or CannotDecide, never another exception, within the limit.
+    expr, xs = UNUSUAL[name]
+    function, result_type = CALLS[call]
+    timeout = 8.0
+    start = time.monotonic()
+    try:
+        outcome = function(expr, xs, timeout)
+    except CannotDecide as exc:
+        outcome = exc
+        assert exc.reason
+    elapsed = time.monotonic() - start
+    assert elapsed <= timeout + LIMIT_SLACK, (name, call, elapsed)
+    assert isinstance(outcome, (result_type, CannotDecide)), (name, call, outcome)
+
+
+def test_a_hanging_computation_is_stopped_at_the_limit():
+    # sympy's limits along the valleys of exp(xy) + x^4 run for minutes: the caller's limit holds.
+    start = time.monotonic()
+    with pytest.raises(CannotDecide, match="time limit"):
+        smoothness.find_unbounded_path(sp.exp(x * y) + x**4, [x, y], timeout=1.5)
+    assert time.monotonic() - start <= 1.5 + LIMIT_SLACK
+
+
+def test_exact_share_expiry_falls_back_to_numerics(monkeypatch):
+    # With no time for the exact computation, x^4 is answered by the numeric search.
+    monkeypatch.setattr(smoothness, "EXACT_SHARE", 0.0)
+    result = smoothness.frontier(x**4, [x], 4, timeout=60)
+    assert result.method == "numeric" and result.stabilised
+    assert float(result.value) == pytest.approx(2.0, rel=1e-6)  # 4/sqrt(4), as exactly
+    with pytest.raises(CannotDecide, match="share of the time limit"):
+        smoothness.frontier(x**4, [x], 4, method="symbolic", timeout=60)
+
+
+def test_no_time_limit_runs_in_this_process():
+    assert frontier(x**4, [x], 4, timeout=None).value == 2
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("inf"), "10", True, [1]])
+def test_invalid_timeout_is_named(timeout):
+    with pytest.raises(InvalidInput, match="timeout"):
+        frontier(x**4, [x], 1, timeout=timeout)
+
+
+@pytest.mark.parametrize("expr", [sp.nan, sp.zoo, sp.oo, x + sp.nan, sp.I * x, x > 0, sp.Matrix([x]), "x**2", None, [x]])
+def test_invalid_expressions_are_rejected_before_work(expr):
+    # min_admissible_L0(nan) returned 0 before.
+    for call in (lambda: min_admissible_L0(expr, [x]), lambda: frontier(expr, [x], 1), lambda: find_unbounded_path(expr, [x])):
+        with pytest.raises(InvalidInput, match="expr"):
+            call()
+
+
+def test_invalid_max_doublings_is_named():
+    f = (1 - x) ** 2 + 100 * (y - x**2) ** 2
+    path = find_unbounded_path(f, [x, y])
+    with pytest.raises(InvalidInput, match="max_doublings"):
+        path.violation_point(f, [x, y], 1, 1, max_doublings=0)
+
+
+# Known answers (derived here; each is checked independently below).
+
+
+@pytest.mark.parametrize("L0", [0, 1, 100])
+def test_one_over_x_is_not_L0L1_smooth_on_its_domain(L0):
+    # On x != 0: f' = -1/x^2, f'' = 2/x^3, ratio (2/|x|^3 - L0) x^2 = 2/|x| - L0 x^2 -> +oo at 0.
+    result = frontier(1 / x, [x], L0)
+    assert result.method == "symbolic" and result.value == sp.oo and result.maximiser == (0,)
+    assert min_admissible_L0(1 / x, [x]).value == 0  # no stationary point
+    cert = certify(1 / x, [x], L0, 1000)
+    assert not cert.admissible and cert.margin < 0
+    (cx,) = cert.counterexample
+    cx = float(cx)
+    assert cx != 0 and 2 / abs(cx) ** 3 > L0 + 1000 / cx**2
+
+
+def test_log_is_not_L0L1_smooth_on_its_domain():
+    # On x > 0: |f''| = 1/x^2 = f'^2, so the ratio 1/x - L0 x -> +oo at 0+.
+    result = frontier(sp.log(x), [x], 5)
+    assert result.method == "symbolic" and result.value == sp.oo and "0+" in result.how
+    cert = certify(sp.log(x), [x], 5, 1000)
+    (cx,) = cert.counterexample
+    assert not cert.admissible and float(cx) > 0 and 1 / float(cx) ** 2 > 5 + 1000 / float(cx)
+
+
+@pytest.mark.parametrize("expr,xs", [(sp.Integer(3), [x]), (sp.Integer(0), [x]), (sp.pi, [x, y])])
+def test_constants_are_0_0_smooth(expr, xs):
+    assert min_admissible_L0(expr, xs).value == 0
+    result = frontier(expr, xs, 0)
+    assert result.method == "symbolic" and result.value == 0
+    assert certify(expr, xs, 0, 0).admissible
+
+
+def test_positive_part_squared_is_2_0_smooth():
+    # f = max(x, 0)^2 is C^1 with f'' = 0 on x < 0 and 2 on x > 0: L-smooth with L = 2 (C^1 sense).
+    f = sp.Max(x, 0) ** 2
+    assert min_admissible_L0(f, [x]).value == 2
+    assert frontier(f, [x], 2).value == 0
+    assert certify(f, [x], 2, 0).admissible
+    assert not certify(f, [x], sp.Rational(199, 100), 100).admissible
+
+
+def monomial_frontier(n, c, L0):
+    """L1*(L0) of c x^n, n >= 3 (derived here): with u = |x| the ratio is
+    (n(n-1)|c| u^{n-2} - L0) / (n |c| u^{n-1}); it vanishes at 0 and infinity (L0 > 0) and its
+    only critical point is u^{n-2} = L0 / (n |c|), where it equals (n-2) (n |c| / L0)^{1/(n-2)}."""
+    return (n - 2) * (n * abs(sp.sympify(c)) / sp.sympify(L0)) ** sp.Rational(1, n - 2)
+
+
+def test_monomial_closed_form_derivation():
+    # sympy: the stated point is the critical point and the stated value is the ratio there.
+    u, L0, c = sp.symbols("u L0 c", positive=True)
+    for n in (3, 4, 7, 1000):
+        ratio = (n * (n - 1) * c * u ** (n - 2) - L0) / (n * c * u ** (n - 1))
+        star = (L0 / (n * c)) ** sp.Rational(1, n - 2)
+        assert sp.simplify(sp.diff(ratio, u).subs(u, star)) == 0
+        assert sp.simplify(ratio.subs(u, star) - monomial_frontier(n, c, L0)) == 0
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 8, 30, 1000])
+@pytest.mark.parametrize("c,L0", [(1, 1), (3, sp.Rational(1, 4))])
+def test_high_powers_have_the_closed_form_frontier(n, c, L0):
+    # x^1000 is (L0, L1)-smooth for every L0 > 0 (frontier (n-2)(n|c|/L0)^{1/(n-2)}, about 1005
+    # at L0 = 1), and (0, L1)-smooth for no L1: the ratio (n-1)/|x| is unbounded at 0.
+    result = frontier(c * x**n, [x], L0)
+    assert result.method == "symbolic"
+    assert abs(sp.N(result.value - monomial_frontier(n, c, L0), 30)) < 1e-25
+    # Independent: a dense grid of |x| near the maximiser (u* = (L0/(n c))^{1/(n-2)}).
+    star = float((L0 / (n * c)) ** sp.Rational(1, n - 2))
+    with mpmath.workdps(30):
+        grid = [mpmath.mpf(star) * (1 + mpmath.mpf(k) / 2000) for k in range(-200, 201)]
+        brute = max((n * (n - 1) * c * g ** (n - 2) - float(L0)) / (n * c * g ** (n - 1)) for g in grid)
+    assert float(brute) <= float(result.value) * (1 + 1e-12)
+    assert float(brute) >= float(result.value) * (1 - 1e-6)
+    if n == 1000:
+        assert frontier(c * x**n, [x], 0).value == sp.oo
+        assert not certify(c * x**n, [x], 0, 10**6).admissible
+
+
+def test_gamma_has_a_stationary_point_with_large_curvature():
+    # Independent: the digamma zero near -0.5 is a stationary point of Gamma with
+    # Gamma'' = Gamma (psi' + psi^2) = Gamma psi' there.
+    with mpmath.workdps(30):
+        z = mpmath.findroot(mpmath.digamma, -0.5)
+        curvature = abs(mpmath.gamma(z) * mpmath.psi(1, z))
+    lowest = min_admissible_L0(sp.gamma(x), [x])
+    assert float(lowest.value) >= float(curvature) * (1 - 1e-9)
+    assert frontier(sp.gamma(x), [x], 1).value == sp.oo
+    path = find_unbounded_path(sp.gamma(x), [x])  # Gamma''/Gamma' ~ log x -> oo
+    assert path is not None and path.direction == sp.oo
+
+
+def test_floor_cannot_be_decided():
+    with pytest.raises(CannotDecide, match="differentiate"):
+        frontier(sp.floor(x), [x], 1)
+
+
+def test_numeric_search_is_inconclusive_at_a_domain_boundary():
+    # LambertW: the ratio grows without bound at the branch point -1/e, where the search stops.
+    cert = certify(sp.LambertW(x), [x], 1, 10**6)
+    assert not cert.admissible
+    assert cert.frontier.value == sp.oo or not cert.frontier.stabilised
+
+
+def test_numeric_stationary_curvature_growing_with_the_box_is_inconclusive():
+    # x^2 y^2: every point of the axes is stationary and ||hess|| = 2 y^2 on x = 0: unbounded.
+    lowest = min_admissible_L0(x**2 * y**2, [x, y])
+    assert lowest.method == "numeric" and not lowest.stabilised
+
+
+# Random expressions: never an exception other than the documented ones.
+
+_ATOMS = st.sampled_from([x, x, x, sp.Integer(1), sp.Integer(2), sp.Integer(-3), sp.Rational(1, 2), sp.pi])
+_UNARY = [sp.exp, sp.log, sp.sin, sp.cos, sp.sqrt, sp.Abs, sp.tanh, sp.atan, sp.floor, sp.gamma, sp.LambertW, sp.cosh]
+_BINARY = [
+    lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a / b,
+    lambda a, b: sp.Max(a, b), lambda a, b: sp.Min(a, b), lambda a, b: sp.Piecewise((a, x < 0), (b, True)),
+]
+
+
+def _extend(children):
+    unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1]))
+    binary = st.tuples(st.sampled_from(_BINARY), children, children).map(lambda t: t[0](t[1], t[2]))
+    power = st.tuples(children, st.integers(-3, 12)).map(lambda t: t[0] ** t[1])
+    return unary | binary | power
+
+
+_EXPRESSIONS = st.recursive(_ATOMS, _extend, max_leaves=6)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expr=_EXPRESSIONS, call=st.sampled_from(["min_admissible_L0", "certify", "find_unbounded_path"]))
+def test_random_expressions_give_one_of_the_three_outcomes(expr, call):
+    function, result_type = CALLS[call]
+    start = time.monotonic()
+    try:
+        outcome = function(expr, [x], 2.0)
+    except (CannotDecide, InvalidInput):
+        return
+    finally:
+        assert time.monotonic() - start <= 2.0 + LIMIT_SLACK
+    assert isinstance(outcome, result_type)

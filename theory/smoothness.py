@@ -43,11 +43,39 @@ ranked by a 40-digit evaluation; the returned value is the exact expression of t
 
 *Numeric* otherwise (see :func:`frontier`).  Every result records how it was obtained
 (:class:`Supremum`).
+
+Domains.  An expression that is not real and twice differentiable on all of R (``1/x``,
+``log(x)``, ``sqrt(x)``) is analysed on the open set where it and its first two derivatives are
+real and continuous (sympy's ``continuous_domain``, symbolic path; points where the numeric
+search evaluates a non-finite value are skipped): the definition is then read on that set, and
+a supremum approached at its boundary is reported as a limit there (``1/x`` and ``log(x)`` have
+``L1*(L0) = oo``: the ratio grows like ``1/|x|`` at 0).
+
+Three outcomes and a time limit
+-------------------------------
+Every function that analyses an expression (:func:`gradient_and_hessian`,
+:func:`min_admissible_L0`, :func:`frontier`, :func:`certify`, :func:`find_unbounded_path`,
+:meth:`UnboundedPath.violation_point`) either returns its documented result, raises
+:class:`CannotDecide` (with the reason: the time limit was reached, or sympy cannot
+differentiate or evaluate the expression), or raises :class:`InvalidInput` (a ``ValueError``
+naming the argument and its valid range) before any work starts.  It takes ``timeout=`` (seconds,
+default :data:`DEFAULT_TIMEOUT`; ``None`` for no limit).  sympy cannot be interrupted reliably
+inside a thread, so the work runs in a child process (forked, so that it starts in about 40 ms
+and shares what this process has computed), which is killed at the limit; memoised results the
+child computed are sent back with its answer.  Inside the child the exact computation may use
+:data:`EXACT_SHARE` of the limit (a timer interrupts it, in the child only); the numeric search
+then takes over with the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import multiprocessing
+import pickle
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
@@ -56,8 +84,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 from scipy import optimize
+from sympy.calculus.util import continuous_domain
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "EXACT_SHARE",
+    "InvalidInput",
+    "CannotDecide",
     "Supremum",
     "Certificate",
     "UnboundedPath",
@@ -83,6 +116,19 @@ NUMERIC_RTOL = 1e-9
 #: is a 0/0 dominated by rounding.  Stationary points are handled separately and exactly as far as
 #: floating point allows (:func:`min_admissible_L0`).
 NUMERIC_GRAD_FLOOR = 1e-6
+
+#: Default time limit, in seconds, of every function that analyses an expression.  The slowest
+#: call in the test suite takes about 6 s on a loaded 2-core machine.
+DEFAULT_TIMEOUT = 60.0
+
+#: Share of the time limit that the exact (sympy) computation may use before the numeric search
+#: takes over with the rest.
+EXACT_SHARE = 0.5
+
+#: Largest degree of a polynomial equation that the exact computation solves by root isolation
+#: (two-term equations of any degree are solved in closed form; others fall back to the numeric
+#: search).  Degree 24 takes about a second; the objectives of the simulator need at most 5.
+MAX_EXACT_DEGREE = 24
 
 _SYMBOLIC, _NUMERIC = "symbolic", "numeric"
 _JUMP = "infinite: f or f' jumps"
@@ -197,7 +243,7 @@ class UnboundedPath:
     grad_sq_limit: sp.Expr
     origin: str
 
-    def violation_point(self, expr, symbols, L0, L1, max_doublings: int = 200) -> tuple:
+    def violation_point(self, expr, symbols, L0, L1, max_doublings: int = 200, *, timeout=DEFAULT_TIMEOUT) -> tuple:
         """A point on the path where ``||hess f|| > L0 + L1 ||grad f||``.
 
         Parameters
@@ -207,24 +253,40 @@ class UnboundedPath:
         L0, L1 : float
             Any pair; the proof guarantees a violation far enough along the path.
         max_doublings : int
-            The parameter is doubled at most this many times.
+            The parameter is doubled at most this many times (1 to 10000).
+        timeout : float or None
+            Time limit in seconds (module docstring, "Three outcomes and a time limit").
 
         Returns
         -------
         tuple of sympy numbers
             The point; its margin, evaluated with 30 digits, is negative.
+
+        Raises
+        ------
+        InvalidInput
+            Before any work, for an argument outside its range.
+        CannotDecide
+            Time limit reached, or no violation within ``max_doublings`` (the path was not
+            found for this objective).
         """
         L0, L1 = _exact_number(L0, "L0"), _exact_number(L1, "L1")
         expr, xs = _check_objective(expr, symbols)
+        if isinstance(max_doublings, bool) or not isinstance(max_doublings, (int, np.integer)) or not 1 <= max_doublings <= 10_000:
+            raise InvalidInput(f"max_doublings must be an integer in [1, 10000], got {max_doublings!r}")
+        return _limited(_check_timeout(timeout), self._violation_point, expr, xs, L0, L1, int(max_doublings))
+
+    def _violation_point(self, expr, xs, L0, L1, max_doublings: int) -> tuple:
         sign = 1 if self.direction == sp.oo else -1
         t_val = sp.Integer(1)
         margin = _Margin(expr, xs)
         for _ in range(max_doublings):
             point = tuple(sp.sympify(p).subs(self.t, sign * t_val) for p in self.path)
-            if margin(point, L0, L1) < 0:
+            value = _margin_or_none(margin, point, L0, L1)
+            if value is not None and value < 0:
                 return point
             t_val *= 2
-        raise RuntimeError("no violation found along the path; the limit proof and the evaluation disagree")
+        raise CannotDecide(f"no violation found along the path within {max_doublings} doublings (was the path found for this objective?)")
 
 
 @dataclass(frozen=True)
@@ -246,8 +308,132 @@ class CheckedStep:
     holds: bool
 
 
+class InvalidInput(ValueError):
+    """An argument outside its valid range; the message names the argument and the range."""
+
+
+class CannotDecide(Exception):
+    """The question could not be decided: time limit reached, or no method applies.
+
+    Attributes
+    ----------
+    reason : str
+        One sentence: which limit was reached, or what sympy or the numeric search could not do.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __reduce__(self):  # pickled from the worker process to the caller
+        return (CannotDecide, (self.reason,))
+
+
 class _SymbolicFailure(Exception):
     """sympy could not finish an exact computation; the caller falls back to numerics."""
+
+
+class _ExactShareExpired(BaseException):
+    """The exact computation used its share of the time limit (raised by a timer in the worker).
+
+    A ``BaseException``, so that the ``except Exception`` clauses inside sympy do not swallow it.
+    """
+
+
+# ============================================================================ time limit
+#
+# The worker process: a fork of the caller (spawn where fork does not exist) that runs one
+# call and sends back ("ok", result) or ("raise", exception), plus the memoised one-variable
+# results it added.  The exact computation is interrupted by SIGALRM in the worker (its main
+# thread) when it reaches _EXACT_DEADLINE.
+
+_EXACT_DEADLINE: float | None = None  # time.monotonic() deadline of exact computations, worker only
+
+
+def _check_timeout(timeout) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float, np.integer, np.floating)) or not (0 < float(timeout) < math.inf):
+        raise InvalidInput(f"timeout must be a number of seconds > 0 (finite) or None, got {timeout!r}")
+    return float(timeout)
+
+
+@contextlib.contextmanager
+def _exact_share():
+    """Raise _ExactShareExpired in the body when the worker's exact deadline passes."""
+    if _EXACT_DEADLINE is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    remaining = _EXACT_DEADLINE - time.monotonic()
+    if remaining <= 0:
+        raise _ExactShareExpired()
+
+    def expire(signum, frame):
+        raise _ExactShareExpired()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    # Repeats every 0.25 s in case a bare ``except:`` somewhere swallowed the first one.
+    signal.setitimer(signal.ITIMER_REAL, remaining, 0.25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _worker(connection, exact_seconds: float, func, args) -> None:
+    global _EXACT_DEADLINE
+    _EXACT_DEADLINE = time.monotonic() + exact_seconds
+    known = (set(_SUP_CACHE), set(_PROBLEM_CACHE))
+    try:
+        answer = ("ok", func(*args))
+    except Exception as exc:  # sent to the caller, which raises it
+        answer = ("raise", exc)
+    memo = (
+        {k: v for k, v in _SUP_CACHE.items() if k not in known[0]},
+        {k: v for k, v in _PROBLEM_CACHE.items() if k not in known[1]},
+    )
+    try:
+        payload = pickle.dumps((answer, memo))
+    except Exception:  # an unpicklable result or memo entry: send the answer alone
+        try:
+            payload = pickle.dumps((answer, ({}, {})))
+        except Exception as exc:
+            payload = pickle.dumps((("raise", CannotDecide(f"the worker's answer could not be sent back ({type(exc).__name__}: {exc})")), ({}, {})))
+    connection.send_bytes(payload)
+    connection.close()
+
+
+def _limited(timeout: float | None, func, *args):
+    """``func(*args)``, in a worker process killed after ``timeout`` seconds (None: in this process)."""
+    if timeout is None:
+        return func(*args)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(sender, EXACT_SHARE * timeout, func, args), name=f"theory.smoothness {func.__name__.lstrip('_')}")
+    start = time.monotonic()
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise CannotDecide(f"no answer within the time limit (timeout={timeout:g} s)")
+        try:
+            answer, memo = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            process.join(max(0.0, timeout - (time.monotonic() - start)))
+            raise CannotDecide(f"the worker process ended without an answer (exit code {process.exitcode})") from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()
+    _SUP_CACHE.update(memo[0])
+    _PROBLEM_CACHE.update(memo[1])
+    status, value = answer
+    if status == "raise":
+        raise value
+    return value
 
 
 # ============================================================================ validation
@@ -256,10 +442,10 @@ class _SymbolicFailure(Exception):
 def _exact_number(value, name: str, *, allow_negative: bool = False) -> sp.Expr:
     """``value`` as an exact sympy number (floats are taken at their exact binary value)."""
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+        raise InvalidInput(f"{name} must be a finite real number >= 0, got {value!r}")
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+            raise InvalidInput(f"{name} must be a finite real number >= 0, got {value!r}")
         out = sp.Rational(Fraction(float(value)).numerator, Fraction(float(value)).denominator)
     elif isinstance(value, (int, np.integer)):
         out = sp.Integer(int(value))
@@ -267,13 +453,13 @@ def _exact_number(value, name: str, *, allow_negative: bool = False) -> sp.Expr:
         try:
             out = sp.sympify(value)
         except (sp.SympifyError, TypeError):
-            raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}") from None
+            raise InvalidInput(f"{name} must be a finite real number >= 0, got {value!r}") from None
         if out.free_symbols or not out.is_real or not out.is_finite:
-            raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+            raise InvalidInput(f"{name} must be a finite real number >= 0, got {value!r}")
         if isinstance(out, sp.Float):
             out = sp.Rational(out)
     if not allow_negative and out < 0:
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+        raise InvalidInput(f"{name} must be a finite real number >= 0, got {value!r}")
     return out
 
 
@@ -289,31 +475,35 @@ def _check_objective(expr, symbols) -> tuple[sp.Expr, list[sp.Symbol]]:
     try:
         xs = list(symbols)
     except TypeError:
-        raise ValueError(f"symbols must be a list of sympy Symbols, got {symbols!r}") from None
+        raise InvalidInput(f"symbols must be a list of sympy Symbols, got {symbols!r}") from None
     if not xs or not all(isinstance(s, sp.Symbol) for s in xs) or len(set(xs)) != len(xs):
-        raise ValueError(f"symbols must be a non-empty list of distinct sympy Symbols, got {symbols!r}")
+        raise InvalidInput(f"symbols must be a non-empty list of distinct sympy Symbols, got {symbols!r}")
     if not all(s.is_real for s in xs):
-        raise ValueError(f"symbols must be declared real (sympy.Symbol(..., real=True)), got {xs!r}")
+        raise InvalidInput(f"symbols must be declared real (sympy.Symbol(..., real=True)), got {xs!r}")
+    if isinstance(expr, str):
+        raise InvalidInput(f"expr must be a sympy expression (not a string: sympify it with real symbols), got {expr!r}")
     try:
-        expr = sp.sympify(expr)
-    except (sp.SympifyError, TypeError):
-        raise ValueError(f"expr must be a sympy expression, got {expr!r}") from None
+        expr = sp.sympify(expr, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise InvalidInput(f"expr must be a real-valued sympy expression, got {expr!r}") from None
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.MatrixBase) or expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I) or expr.is_real is False:
+        raise InvalidInput(f"expr must be a real-valued sympy expression without nan, infinities or I, got {expr!r}")
     extra = expr.free_symbols - set(xs)
     if extra:
-        raise ValueError(f"expr has symbols {sorted(map(str, extra))} not in symbols {xs}")
+        raise InvalidInput(f"expr has symbols {sorted(map(str, extra))} not in symbols {xs}")
     return _exact_expr(expr), xs
 
 
 def _check_method(method: str) -> str:
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+        raise InvalidInput(f"method must be one of {_METHODS}, got {method!r}")
     return method
 
 
 # ============================================================================ basic calculus
 
 
-def gradient_and_hessian(expr, symbols) -> tuple[list[sp.Expr], sp.Matrix]:
+def gradient_and_hessian(expr, symbols, *, timeout=DEFAULT_TIMEOUT) -> tuple[list[sp.Expr], sp.Matrix]:
     """Gradient (list) and Hessian (matrix) of ``expr`` in ``symbols``.
 
     Parameters
@@ -322,14 +512,31 @@ def gradient_and_hessian(expr, symbols) -> tuple[list[sp.Expr], sp.Matrix]:
         The objective.
     symbols : list of sympy.Symbol
         Real coordinates.
+    timeout : float or None
+        Time limit in seconds (module docstring, "Three outcomes and a time limit").
 
     Returns
     -------
     (list of sympy.Expr, sympy.Matrix)
+
+    Raises
+    ------
+    InvalidInput
+        Before any work, for an argument outside its range.
+    CannotDecide
+        Time limit reached, or sympy leaves a derivative unevaluated (``floor``, an undefined
+        function).
     """
     expr, xs = _check_objective(expr, symbols)
+    return _limited(_check_timeout(timeout), _derivatives, expr, xs)
+
+
+def _derivatives(expr, xs) -> tuple[list[sp.Expr], sp.Matrix]:
     grad = [sp.diff(expr, x) for x in xs]
-    return grad, sp.Matrix([[sp.diff(g, y) for y in xs] for g in grad])
+    hess = sp.Matrix([[sp.diff(g, y) for y in xs] for g in grad])
+    if any(h.has(sp.Derivative) for h in hess):
+        raise CannotDecide(f"sympy cannot differentiate {expr} twice (a derivative is left unevaluated)")
+    return grad, hess
 
 
 def _num(value, digits: int = 30) -> float:
@@ -386,7 +593,7 @@ class _Margin:
         if expr.has(*_NONSMOOTH):
             expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
         self.xs = xs
-        self.grad, self.hess = gradient_and_hessian(expr, xs)
+        self.grad, self.hess = _derivatives(expr, xs)
         self.piecewise = expr.has(sp.Piecewise)
 
     def _hessian_norm(self, point) -> mpmath.mpf:
@@ -452,6 +659,32 @@ def _smooth_pieces(expr, x, domain) -> list[tuple[sp.Expr, sp.Interval]]:
     return sorted(pieces, key=lambda p: _num(p[1].start))
 
 
+def _real_roots(poly: sp.Poly) -> list[sp.Expr]:
+    """Real roots of a polynomial with rational coefficients (without multiplicity).
+
+    Up to degree MAX_EXACT_DEGREE by sympy's exact root isolation.  Above it only polynomials
+    with at most two terms, ``c1 x^a + c2 x^b`` (``x^1000`` gives such equations), whose roots
+    are 0 (if b > 0) and the real m-th roots of ``-c2/c1``, m = a - b; others raise
+    _SymbolicFailure (isolating the roots of a dense polynomial of high degree, and evaluating
+    expressions in them, can take hours).
+    """
+    if poly.degree() <= MAX_EXACT_DEGREE:
+        return poly.real_roots()
+    terms = poly.terms()  # by decreasing degree
+    if len(terms) > 2:
+        raise _SymbolicFailure(f"equation of degree {poly.degree()} > MAX_EXACT_DEGREE = {MAX_EXACT_DEGREE} with {len(terms)} terms")
+    (a,), c1 = terms[0]
+    b, c2 = (terms[1][0][0], terms[1][1]) if len(terms) == 2 else (a, 0)
+    roots = [sp.Integer(0)] if b > 0 or c2 == 0 else []
+    if c2 != 0:
+        m, r = a - b, -sp.Rational(c2) / sp.Rational(c1)
+        if m % 2 == 1:
+            roots.append(sp.sign(r) * sp.root(abs(r), m))
+        elif r > 0:
+            roots += [sp.root(r, m), -sp.root(r, m)]
+    return roots
+
+
 def _finite_solutions(equation, x, interval) -> list[sp.Expr]:
     """Real solutions in ``interval``; ``[]`` if the equation holds identically there.
 
@@ -468,8 +701,10 @@ def _finite_solutions(equation, x, interval) -> list[sp.Expr]:
         if poly.is_zero:
             return []
         if poly.domain.is_QQ or poly.domain.is_ZZ:  # root isolation needs rational coefficients
-            roots = set(poly.real_roots())
+            roots = set(_real_roots(poly))
             return [r for r in roots if interval.contains(r) is sp.true and denom.subs(x, r) != 0]
+        if poly.degree() > MAX_EXACT_DEGREE:
+            raise _SymbolicFailure(f"equation of degree {poly.degree()} > MAX_EXACT_DEGREE = {MAX_EXACT_DEGREE}")
     sol = sp.solveset(eq, x, interval)
     if isinstance(sol, sp.FiniteSet):
         return list(sol)
@@ -534,10 +769,33 @@ def _piece_zeros_d1(piece: _Piece, x) -> list[tuple[sp.Expr, str]]:
     return out
 
 
+def _inner_point(a, b) -> sp.Expr:
+    """A point strictly between ``a < b`` (either may be infinite)."""
+    if a == -sp.oo and b == sp.oo:
+        return sp.Integer(0)
+    if a == -sp.oo:
+        return b - 1
+    if b == sp.oo:
+        return a + 1
+    return (a + b) / 2
+
+
+def _is_constant_piece(piece: _Piece) -> bool:
+    """f is constant on the piece (d1 vanishes identically, hence so does d2)."""
+    return piece.d1 == 0 or sp.expand(piece.d1) == 0
+
+
 def _stationary_curvatures(pieces: Sequence[_Piece], x) -> list[tuple[sp.Expr, sp.Expr]]:
-    """``(z, |d2(z)|)`` for every zero z of d1; at breakpoints the largest one-sided value."""
+    """``(z, |d2(z)|)`` for every zero z of d1; at breakpoints the largest one-sided value.
+
+    A piece on which f is constant contributes one of its points with curvature 0 (every point
+    of it is stationary; the one-sided curvatures at its ends belong to the neighbouring pieces).
+    """
     out = []
     for piece in pieces:
+        if _is_constant_piece(piece):
+            out.append((_inner_point(piece.interval.start, piece.interval.end), sp.Integer(0)))
+            continue
         for z, sides in _piece_zeros_d1(piece, x):
             values = [sp.Abs(_value_at(piece.d2, x, z, s)) for s in sides]
             out.append((z, max(values, key=_num)))
@@ -545,7 +803,12 @@ def _stationary_curvatures(pieces: Sequence[_Piece], x) -> list[tuple[sp.Expr, s
 
 
 def _piece_candidates(piece: _Piece, x, L0) -> list[_Candidate]:
-    """Every value the supremum of the ratio on one piece can take (see the module docstring)."""
+    """Every value the supremum of the ratio on one piece can take (see the module docstring).
+
+    None on a piece where f is constant: there ``||hess f|| = 0 <= L0`` holds at every point.
+    """
+    if _is_constant_piece(piece):
+        return []
     iv, d1, d2 = piece.interval, piece.d1, piece.d2
     ratio = (sp.Abs(d2) - L0) / sp.Abs(d1)
     interior = sp.Interval.open(iv.start, iv.end)
@@ -590,14 +853,7 @@ def _piece_candidates(piece: _Piece, x, L0) -> list[_Candidate]:
     # constant (the critical-point equation then holds identically).
     special = sorted({iv.start, iv.end, *zero_points, *zeros2, *critical}, key=_num)
     for a, b in zip(special[:-1], special[1:]):
-        if a == -sp.oo and b == sp.oo:
-            p = sp.Integer(0)
-        elif a == -sp.oo:
-            p = b - 1
-        elif b == sp.oo:
-            p = a + 1
-        else:
-            p = (a + b) / 2
+        p = _inner_point(a, b)
         out.append(at(p, f"attained at {p}"))
     return out
 
@@ -619,6 +875,30 @@ class _OneDimProblem:
     jump: sp.Expr | None
 
 
+def _c2_intervals(formula, x, interval) -> list[sp.Interval]:
+    """The intervals of ``interval`` on which ``formula`` and its first two derivatives are real
+    and continuous: where the objective is defined (``1/x``: both sides of 0; ``log x``: x > 0).
+
+    Functions that sympy knows to be real and finite with their derivatives (polynomials,
+    ``cosh``, ``sqrt(1 + x^2)``) need no check.  If sympy cannot compute the set, the whole
+    interval is kept (the computation then fails later, or evaluates a non-finite value, and
+    falls back to numerics).
+    """
+    derivatives = [sp.diff(formula, x, k) for k in range(3)]
+    if formula.is_polynomial(x) or all(d.is_real and d.is_finite for d in derivatives):
+        return [interval]
+    region = interval
+    try:
+        for derivative in derivatives:
+            region = continuous_domain(derivative, x, region)
+        out = _intervals(region)
+    except Exception:  # sympy's domain computation is incomplete for special functions
+        return [interval]
+    if not out:
+        raise _SymbolicFailure(f"{formula} is nowhere twice differentiable on {interval}")
+    return out
+
+
 def _one_dim_problem(formula, x, domain, radial: bool = False) -> _OneDimProblem:
     """Build the one-variable problem for ``formula(x)`` on ``domain``."""
     smooth = _smooth_pieces(formula, x, domain)
@@ -637,9 +917,10 @@ def _one_dim_problem(formula, x, domain, radial: bool = False) -> _OneDimProblem
     pieces = []
     for formula_k, iv in smooth:
         d1 = sp.diff(formula_k, x)
-        pieces.append(_Piece(d1, sp.diff(d1, x), iv))
-        if radial:
-            pieces.append(_Piece(d1, d1 / x, iv))
+        for sub in _c2_intervals(formula_k, x, iv):
+            pieces.append(_Piece(d1, sp.diff(d1, x), sub))
+            if radial:
+                pieces.append(_Piece(d1, d1 / x, sub))
     vanishing = None
     stationary = _stationary_curvatures(pieces, x)
     if stationary:
@@ -678,6 +959,8 @@ def _one_dim_sup_uncached(problem: _OneDimProblem, L0) -> _Candidate:
     if problem.jump is not None:
         return _Candidate(sp.oo, problem.jump, f"{_JUMP} at {problem.jump} (f is not C^1)", mpmath.inf)
     candidates = [c for piece in problem.pieces for c in _piece_candidates(piece, problem.x, L0)]
+    if not candidates:
+        return _Candidate(sp.Integer(0), sp.Integer(0), "f is constant: hess = 0 <= L0 everywhere", mpmath.mpf(0))
     best = _best(candidates)
     if best.approx <= 0:
         return _Candidate(sp.Integer(0), best.point, f"ratio <= 0 everywhere (largest value {mpmath.nstr(best.approx, 6)} at {best.point})", mpmath.mpf(0))
@@ -784,15 +1067,33 @@ def _cached_problem(part, x) -> _OneDimProblem:
 # ============================================================================ numeric search
 
 
+def _real(values, n: int) -> np.ndarray:
+    """Values of a lambdified expression as ``n`` floats; nan where they are not real."""
+    a = np.asarray(values)
+    if np.iscomplexobj(a):
+        a = np.where(a.imag == 0, a.real, np.nan)
+    return np.broadcast_to(a.astype(float), (n,))
+
+
 class _NumericObjective:
-    """Vectorised gradient / Hessian norms of an expression (numpy via lambdify)."""
+    """Vectorised gradient / Hessian norms of an expression (numpy and scipy.special via lambdify).
+
+    Points where the gradient or Hessian is not real and finite (outside the domain of f, or
+    overflow) are skipped by the search (nan).  Raises CannotDecide when the expression has no
+    numeric form.
+    """
 
     def __init__(self, expr, xs):
-        grad = [sp.diff(expr, x) for x in xs]
-        hess = [[sp.diff(g, y) for y in xs] for g in grad]
+        grad, hess = _derivatives(expr, xs)
         self.d = len(xs)
-        self._grad = sp.lambdify(xs, grad, "numpy")
-        self._hess = sp.lambdify(xs, hess, "numpy")
+        try:
+            self._grad = sp.lambdify(xs, grad, ["scipy", "numpy"])
+            self._hess = sp.lambdify(xs, hess.tolist(), ["scipy", "numpy"])
+            self.norms(np.zeros((1, self.d)))  # a function without a vectorised form fails here
+        except CannotDecide:
+            raise
+        except Exception as exc:
+            raise CannotDecide(f"{expr} cannot be evaluated numerically ({type(exc).__name__}: {exc})") from None
 
     def norms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(||grad f||, ||hess f||_2)`` at the rows of ``X`` (shape (n, d)); non-finite -> nan."""
@@ -800,11 +1101,11 @@ class _NumericObjective:
         n = X.shape[0]
         cols = [X[:, i] for i in range(self.d)]
         with np.errstate(all="ignore"):
-            G = np.stack([np.broadcast_to(np.asarray(g, dtype=float), (n,)) for g in self._grad(*cols)], axis=1)
+            G = np.stack([_real(g, n) for g in self._grad(*cols)], axis=1)
             H = np.empty((n, self.d, self.d))
             for i, row in enumerate(self._hess(*cols)):
                 for j, h in enumerate(row):
-                    H[:, i, j] = np.broadcast_to(np.asarray(h, dtype=float), (n,))
+                    H[:, i, j] = _real(h, n)
             gnorm = np.sqrt(np.sum(G * G, axis=1))
             finite = np.isfinite(H).all(axis=(1, 2)) & np.isfinite(gnorm)
             hnorm = np.full(n, np.nan)
@@ -817,19 +1118,21 @@ class _NumericObjective:
         """``(||grad f||, ||hess f||_2)`` at one point (fast path for the local optimiser)."""
         with np.errstate(all="ignore"):
             try:
-                g = math.sqrt(sum(float(v) ** 2 for v in self._grad(*x)))
-                H = np.array(self._hess(*x), dtype=float)
-            except (OverflowError, ValueError):
+                g = math.sqrt(sum(float(_real(v, 1)[0]) ** 2 for v in self._grad(*x)))
+                H = np.array([[_real(h, 1)[0] for h in row] for row in self._hess(*x)])
+            except (OverflowError, ValueError, TypeError, ZeroDivisionError):  # undefined there
                 return math.nan, math.nan
             if not (math.isfinite(g) and np.isfinite(H).all()):
                 return math.nan, math.nan
             return g, float(np.max(np.abs(np.linalg.eigvalsh(H))))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        return np.array([float(g) for g in self._grad(*x)])
+        with np.errstate(all="ignore"):
+            return np.array([_real(g, 1)[0] for g in self._grad(*x)])
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
-        return np.array(self._hess(*x), dtype=float)
+        with np.errstate(all="ignore"):
+            return np.array([[_real(h, 1)[0] for h in row] for row in self._hess(*x)])
 
 
 def _structured_directions(d: int) -> np.ndarray:
@@ -877,13 +1180,28 @@ def _numeric_min_L0(num: _NumericObjective, seed: int = 0) -> Supremum:
         order = np.argsort(np.where(np.isfinite(gnorm), gnorm, np.inf))[:_N_STARTS]
         for x0 in X[order]:
             with np.errstate(all="ignore"):
-                res = optimize.least_squares(num.gradient, x0, jac=num.hessian, xtol=1e-15, ftol=1e-15, gtol=1e-15)
+                try:
+                    res = optimize.least_squares(num.gradient, x0, jac=num.hessian, xtol=1e-15, ftol=1e-15, gtol=1e-15)
+                except ValueError:  # left the domain of f (non-finite residuals): no stationary point here
+                    continue
             if np.all(np.isfinite(res.x)) and np.linalg.norm(num.gradient(res.x)) <= 1e-9:
                 found.append(res.x)
     if not found:
         return Supremum(sp.Integer(0), _NUMERIC, None, "no stationary point found", R, True)
-    _, hnorm = num.norms(np.array(found))
+    found = np.array(found)
+    _, hnorm = num.norms(found)
+    if np.all(np.isnan(hnorm)):
+        return Supremum(sp.Integer(0), _NUMERIC, None, "no stationary point with a finite Hessian found", R, False)
     i = int(np.nanargmax(hnorm))
+    # Stationary points found outside the second-largest box must not carry a larger curvature
+    # (x^2 y^2: every point of the axes is stationary, with curvature growing without bound).
+    inner = np.max(np.abs(found), axis=1) <= R / _GROWTH
+    inner_max = np.nanmax(hnorm[inner]) if np.any(inner & np.isfinite(hnorm)) else -np.inf
+    if hnorm[i] > inner_max * (1 + NUMERIC_RTOL) and not inner[i]:
+        return Supremum(
+            sp.Float(hnorm[i]), _NUMERIC, tuple(map(float, found[i])),
+            "max of ||hess|| over stationary points found; it grows with the search box (inconclusive: may be infinite)", R, False,
+        )
     return Supremum(sp.Float(hnorm[i]), _NUMERIC, tuple(map(float, found[i])), "max of ||hess|| over stationary points found", R, True)
 
 
@@ -946,6 +1264,14 @@ def _numeric_sup_ratio(num: _NumericObjective, L0: float, seed: int = 0) -> Supr
     elif not math.isfinite(ratio_at(2.0 * best_x)):
         # Beyond the maximiser the objective overflows: the supremum may lie past the float range.
         stabilised, how = False, how + " at the edge of the floating-point range (inconclusive)"
+    elif ratio_at(0.5 * best_x) > best_value * (1 + NUMERIC_RTOL) + 1e-15:
+        # Still growing towards the origin (1/|x|-like singularities the search cannot follow).
+        stabilised, how = False, how + "; the ratio is larger at half the maximiser (inconclusive: may be infinite)"
+    else:
+        beside = best_x + np.diag(1e-7 * (1.0 + np.abs(best_x)))
+        if any(math.isnan(num.point_norms(p)[0]) for p in np.vstack([beside, 2 * best_x - beside])):
+            # Next to a point where f is undefined: the supremum may be approached at that boundary.
+            stabilised, how = False, how + " at the boundary of the domain of f (inconclusive: may be infinite)"
     if best_value <= 0:
         return Supremum(sp.Integer(0), _NUMERIC, tuple(map(float, best_x)), f"ratio <= 0 at every point tried (largest {best_value:.6g})", R, stabilised)
     return Supremum(sp.Float(best_value), _NUMERIC, tuple(map(float, best_x)), how, R, stabilised)
@@ -954,34 +1280,68 @@ def _numeric_sup_ratio(num: _NumericObjective, L0: float, seed: int = 0) -> Supr
 # ============================================================================ public API
 
 
-def min_admissible_L0(expr, symbols, method: str = "auto") -> Supremum:
+def _exact_attempt(method: str, compute, *args):
+    """``compute(*args)`` (an exact computation) if ``method`` allows it; None to fall back to numerics.
+
+    sympy failing in any way (an unsolved equation, an exception from inside sympy, the exact
+    share of the time limit used up) means that no exact result is available: ``"auto"`` falls
+    back to the numeric search, ``"symbolic"`` raises CannotDecide with the reason.
+    """
+    if method == _NUMERIC:
+        return None
+    try:
+        with _exact_share():
+            return compute(*args)
+    except (CannotDecide, InvalidInput):
+        raise
+    except _ExactShareExpired:
+        failure = "the exact computation used its share of the time limit"
+    except _SymbolicFailure as exc:
+        failure = str(exc)
+    except Exception as exc:  # raised inside sympy: no exact result for this expression
+        failure = f"sympy raised {type(exc).__name__}: {exc}"
+    if method == _SYMBOLIC:
+        raise CannotDecide(f"no exact computation available for this objective ({failure}); use method='numeric'")
+    return None
+
+
+def min_admissible_L0(expr, symbols, method: str = "auto", *, timeout=DEFAULT_TIMEOUT) -> Supremum:
     """Smallest L0 for which some L1 works: ``max ||hess f||`` over stationary points.
 
     Parameters
     ----------
     expr : sympy.Expr
-        The objective, in ``symbols``.
+        The objective, in ``symbols``: real-valued, without nan, infinities or ``I``.
     symbols : list of sympy.Symbol
         Real coordinates.
     method : {"auto", "symbolic", "numeric"}
         ``"auto"`` tries the exact computation and falls back to the numeric search.
+    timeout : float or None
+        Time limit in seconds (module docstring, "Three outcomes and a time limit").
 
     Returns
     -------
     Supremum
-        ``value`` is 0 when f has no stationary point; ``oo`` when f is not C^1.
+        ``value`` is 0 when f has no stationary point; ``oo`` when f is not C^1.  A numeric
+        value with ``stabilised=False`` grew with the search box (it may be infinite).
+
+    Raises
+    ------
+    InvalidInput
+        Before any work, for an argument outside its range.
+    CannotDecide
+        Time limit reached, or sympy cannot differentiate or evaluate the expression.
     """
     expr, xs = _check_objective(expr, symbols)
-    if _check_method(method) != _NUMERIC:
-        try:
-            return _symbolic_min_L0(expr, xs)
-        except _SymbolicFailure:
-            if method == _SYMBOLIC:
-                raise ValueError("no exact computation available for this objective; use method='numeric'") from None
-    return _numeric_min_L0(_NumericObjective(expr, xs))
+    return _limited(_check_timeout(timeout), _min_admissible_L0, expr, xs, _check_method(method))
 
 
-def frontier(expr, symbols, L0, method: str = "auto") -> Supremum:
+def _min_admissible_L0(expr, xs, method: str) -> Supremum:
+    exact = _exact_attempt(method, _symbolic_min_L0, expr, xs)
+    return exact if exact is not None else _numeric_min_L0(_NumericObjective(expr, xs))
+
+
+def frontier(expr, symbols, L0, method: str = "auto", *, timeout=DEFAULT_TIMEOUT) -> Supremum:
     """The admissible frontier ``L1*(L0) = sup_x (||hess f(x)|| - L0)_+ / ||grad f(x)||``.
 
     Symbolic for one variable, separable sums and radial functions (module docstring); piecewise
@@ -991,7 +1351,8 @@ def frontier(expr, symbols, L0, method: str = "auto") -> Supremum:
     one-sided |f''(b+-)|, which the piece computation includes as one-sided limits of the ratio.
     If f or f' jumps the value is ``oo`` (not C^1).
 
-    Numeric otherwise (or if sympy cannot solve an equation): in boxes ``[-R, R]^d``,
+    Numeric otherwise (or if sympy cannot solve an equation, or uses up its share of the time
+    limit): in boxes ``[-R, R]^d``,
     ``R = 1, 4, 16, ...`` (at most 4^9) the ratio is evaluated at 400·d points at all scales
     (uniform, random directions and axes/diagonals at log-spaced radii) and along rays out to
     ``2^40 R``; Nelder-Mead runs from the best few.  The search has *stabilised* when two
@@ -1004,25 +1365,35 @@ def frontier(expr, symbols, L0, method: str = "auto") -> Supremum:
     Parameters
     ----------
     expr : sympy.Expr
-        The objective, in ``symbols``.
+        The objective, in ``symbols``: real-valued, without nan, infinities or ``I``.
     symbols : list of sympy.Symbol
         Real coordinates.
     L0 : float or sympy number
         ``L0 >= 0``; floats are used at their exact binary value.
     method : {"auto", "symbolic", "numeric"}
+    timeout : float or None
+        Time limit in seconds (module docstring, "Three outcomes and a time limit").
 
     Returns
     -------
     Supremum
+
+    Raises
+    ------
+    InvalidInput
+        Before any work, for an argument outside its range.
+    CannotDecide
+        Time limit reached, or sympy cannot differentiate or evaluate the expression.
     """
     expr, xs = _check_objective(expr, symbols)
     L0 = _exact_number(L0, "L0")
-    if _check_method(method) != _NUMERIC:
-        try:
-            return _symbolic_frontier(expr, xs, L0)
-        except _SymbolicFailure:
-            if method == _SYMBOLIC:
-                raise ValueError("no exact computation available for this objective; use method='numeric'") from None
+    return _limited(_check_timeout(timeout), _frontier, expr, xs, L0, _check_method(method))
+
+
+def _frontier(expr, xs, L0, method: str) -> Supremum:
+    exact = _exact_attempt(method, _symbolic_frontier, expr, xs, L0)
+    if exact is not None:
+        return exact
     num = _NumericObjective(expr, xs)
     stationary = _numeric_min_L0(num)
     if _num(stationary.value) > _num(L0) * (1 + NUMERIC_RTOL):
@@ -1031,33 +1402,51 @@ def frontier(expr, symbols, L0, method: str = "auto") -> Supremum:
             f"infinite: stationary point with ||hess|| = {_num(stationary.value):.10g} > L0",
             stationary.search_box, True,
         )
-    return _numeric_sup_ratio(num, _num(L0))
+    sup = _numeric_sup_ratio(num, _num(L0))
+    if not stationary.stabilised and sup.stabilised:
+        # Stationary points may carry curvatures above L0 beyond the search: inconclusive.
+        return Supremum(sup.value, _NUMERIC, sup.maximiser, f"{sup.how}; {stationary.how}", sup.search_box, False)
+    return sup
 
 
-def certify(expr, symbols, L0, L1, method: str = "auto") -> Certificate:
+def certify(expr, symbols, L0, L1, method: str = "auto", *, timeout=DEFAULT_TIMEOUT) -> Certificate:
     """Decide whether ``(L0, L1)`` is admissible: ``||hess f|| <= L0 + L1 ||grad f||`` everywhere.
 
     Parameters
     ----------
     expr : sympy.Expr
-        The objective, in ``symbols``.
+        The objective, in ``symbols``: real-valued, without nan, infinities or ``I``.
     symbols : list of sympy.Symbol
         Real coordinates.
     L0, L1 : float or sympy number
         The declared pair, both >= 0 (floats at their exact binary value).
     method : {"auto", "symbolic", "numeric"}
         See :func:`frontier`.
+    timeout : float or None
+        Time limit in seconds for the whole decision (module docstring, "Three outcomes and a
+        time limit").
 
     Returns
     -------
     Certificate
         Symbolic: exact comparison ``L1 >= L1*(L0)``.  Numeric: admissible when the search
         stabilised and found no ratio above ``L1 (1 + NUMERIC_RTOL)``.  A rejected pair comes
-        with a counterexample point whose margin is negative.
+        with a counterexample point whose margin is negative (or None if none was found).
+
+    Raises
+    ------
+    InvalidInput
+        Before any work, for an argument outside its range.
+    CannotDecide
+        Time limit reached, or sympy cannot differentiate or evaluate the expression.
     """
     expr, xs = _check_objective(expr, symbols)
     L0, L1 = _exact_number(L0, "L0"), _exact_number(L1, "L1")
-    sup = frontier(expr, xs, L0, method)
+    return _limited(_check_timeout(timeout), _certify, expr, xs, L0, L1, _check_method(method))
+
+
+def _certify(expr, xs, L0, L1, method: str) -> Certificate:
+    sup = _frontier(expr, xs, L0, method)
     slack = -sp.oo if sup.value == sp.oo else L1 - sup.value
     if sup.method == _SYMBOLIC:
         admissible = sup.value != sp.oo and _sign(L1 - sup.value) >= 0
@@ -1073,7 +1462,7 @@ def certify(expr, symbols, L0, L1, method: str = "auto") -> Certificate:
     if admissible:
         margin = None
         if sup.maximiser is not None and all(_num(c) not in (math.inf, -math.inf) for c in sup.maximiser):
-            margin = _Margin(expr, xs)(sup.maximiser, L0, L1)
+            margin = _margin_or_none(_Margin(expr, xs), sup.maximiser, L0, L1)
         return Certificate(L0, L1, True, sup, slack, None, margin, reason)
     if sup.how.startswith(_JUMP):
         # f' is discontinuous there: the difference quotient of grad f is unbounded.
@@ -1081,6 +1470,14 @@ def certify(expr, symbols, L0, L1, method: str = "auto") -> Certificate:
     point = _counterexample(expr, xs, L0, L1, sup)
     margin = None if point is None else _Margin(expr, xs)(point, L0, L1)
     return Certificate(L0, L1, False, sup, slack, point, margin, reason)
+
+
+def _margin_or_none(margin, point, L0, L1) -> float | None:
+    """The margin at ``point``, or None where it cannot be evaluated (a boundary of the domain)."""
+    try:
+        return margin(point, L0, L1)
+    except (_SymbolicFailure, ValueError, TypeError, OverflowError, ZeroDivisionError):
+        return None
 
 
 def _counterexample(expr, xs, L0, L1, sup: Supremum) -> tuple | None:
@@ -1103,15 +1500,13 @@ def _counterexample(expr, xs, L0, L1, sup: Supremum) -> tuple | None:
                 for c, ok in zip(centre, finite)
             ))
     for point in candidates:
-        try:
-            if margin(point, L0, L1) < 0:
-                return point
-        except (_SymbolicFailure, ValueError, TypeError, OverflowError, ZeroDivisionError):
-            continue
+        value = _margin_or_none(margin, point, L0, L1)
+        if value is not None and value < 0:
+            return point
     return None
 
 
-def find_unbounded_path(expr, symbols) -> UnboundedPath | None:
+def find_unbounded_path(expr, symbols, *, timeout=DEFAULT_TIMEOUT) -> UnboundedPath | None:
     """Look for a path proving that f is not (L0, L1)-smooth for any pair.
 
     Candidate paths, with ``t -> +-oo``:
@@ -1130,14 +1525,29 @@ def find_unbounded_path(expr, symbols) -> UnboundedPath | None:
         The objective.
     symbols : list of sympy.Symbol
         Real coordinates.
+    timeout : float or None
+        Time limit in seconds (module docstring, "Three outcomes and a time limit").
 
     Returns
     -------
     UnboundedPath or None
-        None if no candidate path proves unboundedness (which proves nothing).
+        None if no candidate path proves unboundedness (which proves nothing).  A path or a
+        limit on which sympy fails is skipped.
+
+    Raises
+    ------
+    InvalidInput
+        Before any work, for an argument outside its range.
+    CannotDecide
+        Time limit reached before every candidate path was examined, or sympy cannot
+        differentiate the expression.
     """
     expr, xs = _check_objective(expr, symbols)
-    grad, hess = gradient_and_hessian(expr, xs)
+    return _limited(_check_timeout(timeout), _find_unbounded_path, expr, xs)
+
+
+def _find_unbounded_path(expr, xs) -> UnboundedPath | None:
+    grad, hess = _derivatives(expr, xs)
     t = sp.Symbol("t", real=True)
     d = len(xs)
     paths = []
@@ -1147,7 +1557,7 @@ def find_unbounded_path(expr, symbols) -> UnboundedPath | None:
             equations = [grad[j].subs(xs[i], t) for j in range(d) if j != i]
             try:
                 solutions = sp.solve(equations, others, dict=True)
-            except (NotImplementedError, ValueError):
+            except Exception:  # sympy cannot solve for this valley: skip it
                 solutions = []
             for sol in solutions:
                 path = tuple(t if j == i else sp.simplify(sol.get(xs[j], xs[j])) for j in range(d))
@@ -1162,7 +1572,7 @@ def find_unbounded_path(expr, symbols) -> UnboundedPath | None:
         for direction in (sp.oo, -sp.oo):
             try:
                 g_lim = sp.limit(grad_sq, t, direction)
-            except (NotImplementedError, ValueError):
+            except Exception:  # sympy cannot take this limit: the path proves nothing
                 continue
             if not (g_lim == sp.oo or (g_lim.is_positive and g_lim.is_finite)):
                 continue
@@ -1170,7 +1580,7 @@ def find_unbounded_path(expr, symbols) -> UnboundedPath | None:
                 h = sp.simplify(hess[i, i].subs(sub))
                 try:
                     r_lim = sp.limit(h**2 / grad_sq, t, direction)
-                except (NotImplementedError, ValueError):
+                except Exception:  # sympy cannot take this limit: the path proves nothing
                     continue
                 if r_lim == sp.oo:
                     return UnboundedPath(t, path, direction, i, r_lim, g_lim, origin)
@@ -1212,12 +1622,12 @@ def _nonnegative_input(value, name):
     try:
         out = sp.sympify(value)
     except (sp.SympifyError, TypeError):
-        raise ValueError(f"{name} must be a number >= 0 or a sympy expression, got {value!r}") from None
+        raise InvalidInput(f"{name} must be a number >= 0 or a sympy expression, got {value!r}") from None
     if not out.free_symbols:
         if not (out.is_real and out.is_finite) or out < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            raise InvalidInput(f"{name} must be a finite number >= 0, got {value!r}")
     elif out.is_negative:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
+        raise InvalidInput(f"{name} must be >= 0, got {value!r}")
     return out
 
 
@@ -1265,7 +1675,7 @@ def recalled_local_lipschitz_constants(c) -> tuple[sp.Expr, sp.Expr]:
 def _positive_input(value, name):
     out = _nonnegative_input(value, name)
     if out == 0 or out.is_zero:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
+        raise InvalidInput(f"{name} must be > 0, got {value!r}")
     return out
 
 
@@ -1307,7 +1717,7 @@ def descent_bound(f_x, grad_norm, step, L0, L1, c=None) -> sp.Expr:
         return f_x - h * g**2 + (L0 + L1 * g) / L1**2 * (sp.exp(s) - 1 - s)
     A, B = local_lipschitz_constants(c)
     if not (L1 * h * g - _positive_input(c, "c")).free_symbols and L1 * h * g > c:
-        raise ValueError(f"the linearised descent bound needs L1 * step * grad_norm <= c, got {L1 * h * g} > {c}")
+        raise InvalidInput(f"c: the linearised descent bound needs L1 * step * grad_norm <= c, got {L1 * h * g} > {c}")
     return f_x - h * g**2 + (A * L0 + B * L1 * g) * h**2 * g**2 / 2
 
 
