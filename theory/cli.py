@@ -161,7 +161,7 @@ def _in_double_precision(thm: Theorem, what: str, compute, constants: dict):
     """
     try:
         return compute()
-    except InvalidConstant:
+    except (InvalidConstant, OrderOnly):  # ValueErrors of their own, with their own messages
         raise
     except (OverflowError, ZeroDivisionError, ValueError) as exc:
         numbers = {}
