@@ -568,6 +568,8 @@ def _sign(value) -> int:
     value = sp.sympify(value)
     if value in (sp.oo, -sp.oo):
         return 1 if value == sp.oo else -1
+    if value.is_Rational:  # exact, however small (L0 = 1e-300 compares with a curvature 0)
+        return int(bool(value > 0)) - int(bool(value < 0))
     approx = sp.N(value, 60)
     if not approx.is_real:
         raise _SymbolicFailure(f"non-real value {value}")
