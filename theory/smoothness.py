@@ -1120,8 +1120,13 @@ class _NumericObjective:
         """``(||grad f||, ||hess f||_2)`` at one point (fast path for the local optimiser)."""
         with np.errstate(all="ignore"):
             try:
-                g = math.sqrt(sum(float(_real(v, 1)[0]) ** 2 for v in self._grad(*x)))
-                H = np.array([[_real(h, 1)[0] for h in row] for row in self._hess(*x)])
+                G, H = np.array(self._grad(*x)), np.array(self._hess(*x))
+                if np.iscomplexobj(G) or np.iscomplexobj(H):  # complex outside the domain of f
+                    if np.any(G.imag != 0) or np.any(H.imag != 0):
+                        return math.nan, math.nan
+                    G, H = G.real, H.real
+                g = math.sqrt(sum(float(v) ** 2 for v in G))
+                H = H.astype(float)
             except (OverflowError, ValueError, TypeError, ZeroDivisionError):  # undefined there
                 return math.nan, math.nan
             if not (math.isfinite(g) and np.isfinite(H).all()):
