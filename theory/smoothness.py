@@ -35,7 +35,9 @@ functions ``f = phi(||x||)``; each reduces to a one-variable supremum of
 On an interval where the ratio is differentiable its supremum is attained at a critical point
 (``s (D2' D1 - D2 D1') + L0 D1' = 0`` with ``s = sign D2``), at a zero of ``D2`` (kink of ``|D2|``),
 or approached at an end of the interval (``+-oo``, a zero of ``D1``, a breakpoint of a piecewise
-f).  Rational equations are solved by exact real-root isolation, others with ``solveset``;
+f).  Rational equations are solved by exact real-root isolation up to degree
+:data:`MAX_EXACT_DEGREE` and, above it, in closed form when they have two terms (the
+equations of ``c x^n``: ``x^1000`` is exact; others fall back), others with ``solveset``;
 limits with ``limit``.  The ratio is also evaluated at one point between consecutive special
 points (this covers intervals on which it is constant).  If sympy cannot return a finite set
 for one of these equations the computation falls back to the numerical search.  Candidates are
@@ -89,6 +91,7 @@ from sympy.calculus.util import continuous_domain
 __all__ = [
     "DEFAULT_TIMEOUT",
     "EXACT_SHARE",
+    "MAX_EXACT_DEGREE",
     "InvalidInput",
     "CannotDecide",
     "Supremum",
