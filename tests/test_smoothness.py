@@ -654,3 +654,9 @@ def test_tiny_L0_is_compared_exactly(L0):
     result = frontier(x**4, [x], L0)
     assert result.method == "symbolic"
     assert sp.simplify(result.value - 4 / sp.sqrt(sp.Rational(L0))) == 0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), sp.nan, sp.zoo, "x", None])
+def test_descent_bound_rejects_a_non_number_f_x(bad):
+    with pytest.raises(InvalidInput, match="f_x"):
+        descent_bound(bad, 1, 0.1, 1, 1)

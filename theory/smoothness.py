@@ -1719,7 +1719,12 @@ def descent_bound(f_x, grad_norm, step, L0, L1, c=None) -> sp.Expr:
     -------
     sympy.Expr
     """
-    f_x = sp.sympify(f_x)
+    try:
+        f_x = sp.sympify(f_x, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise InvalidInput(f"f_x must be a finite real number or a sympy expression, got {f_x!r}") from None
+    if not isinstance(f_x, sp.Expr) or (not f_x.free_symbols and not (f_x.is_real and f_x.is_finite)):
+        raise InvalidInput(f"f_x must be a finite real number or a sympy expression, got {f_x!r}")
     g, h = _nonnegative_input(grad_norm, "grad_norm"), _nonnegative_input(step, "step")
     L0, L1 = _nonnegative_input(L0, "L0"), _positive_input(L1, "L1")
     if c is None:
