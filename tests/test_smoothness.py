@@ -443,13 +443,13 @@ CALLS = {
 }
 
 
-@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize("call", ["min_admissible_L0", "certify", "find_unbounded_path"])  # certify runs frontier
 @pytest.mark.parametrize("name", list(UNUSUAL))
 def test_unusual_expressions_answer_within_the_limit(name, call):
     # Each answers with its result type or CannotDecide, never another exception, within the limit.
     expr, xs = UNUSUAL[name]
     function, result_type = CALLS[call]
-    timeout = 8.0
+    timeout = 4.0
     start = time.monotonic()
     try:
         outcome = function(expr, xs, timeout)
