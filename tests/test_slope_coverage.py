@@ -10,7 +10,7 @@ script for the full study (numbers quoted in ``checks.stats`` and
     .venv/bin/python tests/test_slope_coverage.py --default-profile --kinds sc_beta0 --alphas 1.65 --seeds 300 \
         --truth-runs 5 --confidences 0.99 0.999
     # the NSGD-M rows at the default profile's sizes; at alpha = 2 (Gaussian) the exponent -1/4 is known
-    .venv/bin/python tests/test_slope_coverage.py --lz --alphas 2 1.95 --seeds 100
+    .venv/bin/python tests/test_slope_coverage.py --lz --alphas 2 1.95 --seeds 100 --confidences 0.99 0.999
 
 Cases
 -----
@@ -305,7 +305,7 @@ def check_data_study(kinds, alphas, seeds: int, replicates: int, truth_runs: int
     return rows
 
 
-def lz_study(alphas, seeds: int, profile_name: str = "default") -> list[dict]:
+def lz_study(alphas, seeds: int, confidences=(0.999,), profile_name: str = "default") -> list[dict]:
     """NSGD-M rows (``liu_zhou25_nsgd_momentum/rates``, symmetric instance) over seeds, on the check's own window.
 
     At alpha = 2 the noise is Gaussian and the exponent -1/4 is known exactly: the coverage of -1/4 measures the
@@ -319,18 +319,20 @@ def lz_study(alphas, seeds: int, profile_name: str = "default") -> list[dict]:
     rows = []
     for alpha in alphas:
         t0 = time.time()
-        fits, window = [], None
+        data = []
         for s in range(seeds):
-            data, _ = ht._liu_zhou_data(profile, s, alpha, "symmetric")
+            data.append(ht._liu_zhou_data(profile, s, alpha, "symmetric")[0])
             ht._SWEEPS.clear()
-            window = data.horizons
-            fits.append(loglog_slope(window, data.samples, n_boot=ht.MIN_BOOT, confidence=ht.RATE_CONFIDENCE, seed=s, method=ht.RATE_INTERVAL))
+        window = data[0].horizons
         theorem = ht.theorem_exponent(ht.LIU_ZHOU, alpha)
-        slopes = [f.slope for f in fits]
+        slopes = [loglog_slope(window, d.samples, n_boot=2).slope for d in data]
         print(f"lz symmetric alpha={alpha} ({profile_name} profile, window K = {window}): slopes over {seeds} seeds mean "
               f"{np.mean(slopes):.4f}, s.d. {np.std(slopes, ddof=1):.4f}; theorem {theorem:.4f}", flush=True)  # fmt: skip
-        rows.append({"case": f"lz alpha={alpha} vs theorem", "confidence": ht.RATE_CONFIDENCE, "method": ht.RATE_INTERVAL, **coverage(fits, theorem)})
-        _print_row(rows[-1], time.time() - t0)
+        for conf in confidences:
+            fits = [loglog_slope(window, d.samples, n_boot=4000 if conf <= 0.99 else 10_000, confidence=conf, seed=s,
+                                 method=ht.RATE_INTERVAL) for s, d in enumerate(data)]  # fmt: skip
+            rows.append({"case": f"lz alpha={alpha} vs theorem", "confidence": conf, "method": ht.RATE_INTERVAL, **coverage(fits, theorem)})
+            _print_row(rows[-1], time.time() - t0)
     return rows
 
 
@@ -350,12 +352,12 @@ def main(argv=None) -> None:
     parser.add_argument("--alphas", type=float, nargs="+", default=None, help="alphas of the check-data cases")
     parser.add_argument("--truth-runs", type=int, default=10, help="runs of 100 R replicates behind each true slope")
     parser.add_argument("--kinds", nargs="+", default=["sc_beta0", "sc_beta1"], help="check-data cases of --default-profile")
-    parser.add_argument("--confidences", type=float, nargs="+", default=[0.999], help="confidences of --default-profile")
+    parser.add_argument("--confidences", type=float, nargs="+", default=[0.999], help="confidences of --default-profile and --lz")
     parser.add_argument("--lz", action="store_true", help="only the NSGD-M rows at the default profile's sizes (alphas: --alphas, default 2)")
     args = parser.parse_args(argv)
     if args.lz:
-        print("# NSGD-M (liu_zhou25_nsgd_momentum/rates, symmetric) at the default profile's sizes, 99 %")
-        lz_study(tuple(args.alphas or (2.0,)), args.seeds)
+        print("# NSGD-M (liu_zhou25_nsgd_momentum/rates, symmetric) at the default profile's sizes")
+        lz_study(tuple(args.alphas or (2.0,)), args.seeds, tuple(args.confidences))
         return
     if args.default_profile:
         from checks.core import PROFILES

@@ -167,7 +167,7 @@ G_FACTOR = 4.0
 #: profile's window K = 1000..10^4 (seeds 0, 1; 99 % intervals), local slopes still -0.243 at K = 3 10^4; with
 #: 0.01, -0.2514 [-0.2541, -0.2488] and -0.2516 [-0.2541, -0.2492]: the known exponent is inside.  With the
 #: memory rule below (window K = 3000..10^4 at alpha = 2 and 1.95), over 100 seeds (``tests/test_slope_coverage.py
-#: --lz``): alpha = 2, mean slope -0.2495 (s.d. 0.0020), the 99 % interval covered -1/4 in 0.99 of them (one miss,
+#: --lz --confidences 0.99``): alpha = 2, mean slope -0.2495 (s.d. 0.0020), the 99 % interval covered -1/4 in 0.99 of them (one miss,
 #: shallower); alpha = 1.95, mean -0.2473 against the theorem's -0.2468, no interval above it (no false "violates").
 LZ_TRANSIENT_FRACTION = 0.01
 #: ... and the momentum memory 1/(1 - beta) is at least this many steps at a fitted horizon.  Calibrated on the
