@@ -98,13 +98,13 @@ def make(quick: bool, seed: int, cache):
                         label=None if label in seen else label)
             seen.add(label)
         if sgd_infinite and tid != "liu_zhou25_nsgd_momentum":
-            # on the top edge, outside the data area: a mark at an alpha, not a measured exponent
-            ax.plot(sgd_infinite, [1.0] * len(sgd_infinite), "v", color=method_color("sgd"), markersize=8, clip_on=False,
+            # above the frame, outside the data area: a mark at an alpha, not a measured exponent
+            ax.plot(sgd_infinite, [1.035] * len(sgd_infinite), "v", color=method_color("sgd"), markersize=8, clip_on=False,
                     transform=ax.get_xaxis_transform(), zorder=5,
-                    label=r"SGD (on the top edge): $E\|\nabla f\|^2 = \infty$ at this $\alpha$, no exponent exists")
+                    label=r"SGD (above the frame): $E\|\nabla f\|^2 = \infty$ at this $\alpha$, no exponent exists")
         ax.axhline(0.0, color="0.6", linewidth=0.8)
         ax.set_xlabel(r"tail index $\alpha$ (moment order of the assumption)")
-        ax.set_title(title, fontsize=9.5, pad=12)
+        ax.set_title(title, fontsize=9.5, pad=28)
         ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
     axes[0].set_ylabel("exponent $r$ of $K^r$ (log-log slope, 99 % interval)")
     horizons = ", ".join(f"{k:g}" for k in profile.horizons)
