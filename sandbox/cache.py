@@ -15,7 +15,9 @@ Cache root
 * ``sweeps/``: the arrays of each figure's sweep, one ``.npz`` entry per sweep
   configuration;
 * ``numba/<digest>/``: compiled kernels.  ``SANDBOX_NUMBA_CACHE_DIR`` moves the
-  ``numba`` directory elsewhere; ``SANDBOX_NUMBA_CACHE=0`` disables it.
+  ``numba`` directory elsewhere; ``SANDBOX_NUMBA_CACHE=0`` disables it;
+* ``unsaved/``: a command's final ``--json`` output that could not be written
+  where asked (:func:`write_output_json`).
 
 What each result depends on (its key)
 -------------------------------------
