@@ -103,7 +103,7 @@ class NoiseLaw(Component):
 _SCALE = Param("scale", 1.0, 0.0, math.inf, lo_open=True, doc="scale sigma of the noise")
 # The smallest stability index sampled: below it, draws overflow the double range with a probability
 # that matters (P(|X| > 1.8e308) ~ 2 C_alpha 1.8e308^-alpha, C_alpha = Gamma(alpha) sin(pi alpha/2)/pi,
-# is 1.4e-31 at alpha = 0.1 but 4e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
+# is 1.4e-31 at alpha = 0.1 but 8.2e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
 # the sampler returns inf (and, isotropic, nan) there.  Derived here; checked in tests/test_bad_input.py.
 STABLE_ALPHA_MIN = 0.2
 _ALPHA = Param(
