@@ -40,7 +40,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("theorems", nargs="*", metavar="THEOREM", help="theorem ids to check (default: all; see 'sandbox theorems')")
-    p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes on 2 cores; what CI runs)")
+    p.add_argument("--quick", action="store_true", help="small grids and few replicates (what CI runs)")
     p.add_argument("--seed", type=int, default=0, help="base seed of every simulation (default: 0)")
     p.add_argument("--json", metavar="PATH", help="write the rows, the configuration and the seeds as JSON")
     p.add_argument("--no-cache", action="store_true", help="recompute every check (the fresh rows are stored in the cache)")
