@@ -188,7 +188,12 @@ def stable_from_uniforms(u1, u2, alpha, beta, scale):
     b = math.atan(t) / alpha
     s = (1.0 + t * t) ** (0.5 / alpha)
     avb = alpha * (v + b)
-    x = s * math.sin(avb) / math.cos(v) ** (1.0 / alpha) * (math.cos(v - avb) / w) ** ((1.0 - alpha) / alpha)
+    # cos(V - alpha (V + B)) >= 0 exactly, but at |beta| = 1 and u1 within ~1e-15 of 0 or 1 the angle
+    # is pi/2 up to the rounding of V + B and alpha (V + B), and its computed cosine can be ~-1e-16:
+    # abs() moves it towards the exact value (a negative base would make the power nan compiled and
+    # complex in Python).  Elsewhere it changes nothing.
+    cos_rest = abs(math.cos(v - avb))
+    x = s * math.sin(avb) / math.cos(v) ** (1.0 / alpha) * (cos_rest / w) ** ((1.0 - alpha) / alpha)
     return scale * x
 
 
