@@ -3,10 +3,11 @@
 
     python3 tasks.py figures   # the main job: regenerate figures/ (installs into ./.venv first)
     python3 tasks.py test      # the test suite (installs into ./.venv first)
+    python3 tasks.py coverage  # the suite uncompiled (NUMBA_DISABLE_JIT=1) and the coverage of sims/
 
 Each command creates the local virtual environment ``.venv`` on first use and
 reinstalls the project only when ``pyproject.toml`` changes.  Extra
-arguments go to pytest (``test``) or to ``sandbox figures`` (``figures``,
+arguments go to pytest (``test``, ``coverage``) or to ``sandbox figures`` (``figures``,
 e.g. ``--quick`` or a figure name).
 """
 
@@ -46,12 +47,22 @@ def run(*cmd: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"test", "figures"}:
+    if not argv or argv[0] not in {"test", "coverage", "figures"}:
         print(__doc__)
         return 2
     ensure_environment()
     if argv[0] == "test":
         return run("-m", "pytest", *argv[1:])
+    if argv[0] == "coverage":
+        # Uncompiled, every kernel runs as plain Python and coverage.py sees its lines (docs/design.md,
+        # section Running uncompiled); hours for the whole suite: pass test paths to narrow it.
+        if subprocess.run([str(PYTHON), "-c", "import coverage"], capture_output=True).returncode != 0:
+            subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "coverage"], check=True)
+        env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+        cmd = [str(PYTHON), "-m", "coverage", "run", "--source=sims", "-m", "pytest", "-p", "no:cacheprovider", *argv[1:]]
+        status = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        subprocess.run([str(PYTHON), "-m", "coverage", "report"], cwd=ROOT)
+        return status
     # Main job: regenerate every figure into figures/ (cached sweeps and check rows: re-runs simulate nothing).
     return run("-m", "sandbox.cli", "figures", *argv[1:])
 

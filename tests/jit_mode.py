@@ -1,11 +1,12 @@
 """Whether numba compiles the kernels in this test run, for the tests that depend on it.
 
-With ``NUMBA_DISABLE_JIT=1`` (how the coverage of the kernels is measured, see the coverage
-command in ``tasks.py``) every kernel runs as plain Python, 10^3-10^4 times slower: a stable draw
-takes ~1 ms instead of ~0.1 us, a simulation step ~0.7 ms.  Tests that inspect compiled code
-skip (:data:`needs_jit`); tests whose point is a distribution at a large sample size skip with
-:func:`compiled_only` (the compiled suite runs them; ``tests/test_uncompiled.py`` checks that
-the uncompiled kernels give the compiled numbers bit for bit, so what they check carries over).
+With ``NUMBA_DISABLE_JIT=1`` (how the coverage of the kernels is measured: ``python3 tasks.py
+coverage``) every kernel runs as plain Python: a stable draw takes about 1 ms, a simulation step
+of one replicate about 0.7 ms.  Tests that inspect compiled code skip (:data:`needs_jit`); tests
+whose point is a distribution at a large sample size skip with :func:`compiled_only` (the
+compiled suite runs them; ``tests/test_uncompiled.py`` checks that the uncompiled kernels give
+the compiled numbers bit for bit, so what they check carries over) or draw fewer values where
+the check keeps its power (:func:`sample_size`).
 """
 
 import numba
