@@ -6,7 +6,8 @@ of one replicate about 0.7 ms.  Tests that inspect compiled code skip (:data:`ne
 whose point is a distribution at a large sample size skip with :func:`compiled_only` (the
 compiled suite runs them; ``tests/test_uncompiled.py`` checks that the uncompiled kernels give
 the compiled numbers bit for bit, so what they check carries over) or draw fewer values where
-the check keeps its power (:func:`sample_size`).
+the check keeps its power (:func:`sample_size`).  Every other test is held to
+:data:`UNCOMPILED_BUDGET` (:func:`skip_beyond_budget`, applied by ``tests/conftest.py``).
 """
 
 import numba
