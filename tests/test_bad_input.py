@@ -30,6 +30,8 @@ from sims.engine import _record_count, simulation_memory
 from sims.memory import ENV_VAR, InsufficientMemory, parse_size
 from sims.noise import STABLE_ALPHA_MIN, sample_memory
 
+from jit_mode import compiled_only
+
 # ----------------------------------------------------------------------------- memory
 
 
@@ -267,6 +269,7 @@ def _overflow_probability(alpha: float, skew_factor: float = 2.0) -> float:
     return float(skew_factor * c * mp.mpf(np.finfo(np.float64).max) ** (-alpha))
 
 
+@compiled_only("4e5 stable draws (the binomial check needs ~300 infinite ones)")
 def test_the_overflow_probability_behind_the_alpha_range():
     """The derivation of STABLE_ALPHA_MIN: below 1e-30 per draw at alpha = 0.2 (stable) and at the
     isotropic law's mixing index alpha/2 = 0.1; and the tail formula predicts the fraction of infinite
