@@ -624,11 +624,20 @@ _BINARY = [
 ]
 
 
+def _built(make, *args):
+    # sympy itself refuses some combinations while building them (Max of a non-real constant such
+    # as log(-3) raises "not comparable"): those are not inputs the analysis can be handed
+    try:
+        return make(*args)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return None
+
+
 def _extend(children):
-    unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1]))
-    binary = st.tuples(st.sampled_from(_BINARY), children, children).map(lambda t: t[0](t[1], t[2]))
-    power = st.tuples(children, st.integers(-3, 12)).map(lambda t: t[0] ** t[1])
-    return unary | binary | power
+    unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: _built(t[0], t[1]))
+    binary = st.tuples(st.sampled_from(_BINARY), children, children).map(lambda t: _built(t[0], t[1], t[2]))
+    power = st.tuples(children, st.integers(-3, 12)).map(lambda t: _built(lambda b, e: b**e, t[0], t[1]))
+    return (unary | binary | power).filter(lambda e: e is not None)
 
 
 _EXPRESSIONS = st.recursive(_ATOMS, _extend, max_leaves=6)
