@@ -33,7 +33,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="figures to make (default: all)")
-    p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes for all)")
+    p.add_argument("--quick", action="store_true", help="small grids and few replicates: the profile the tests run (the default profile is the committed one)")
     p.add_argument("--out", default="figures", help="output directory (default: figures)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     p.add_argument("--force", action="store_true", help="recompute the sweeps instead of using cached results (the fresh results are stored)")
