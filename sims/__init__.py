@@ -14,7 +14,7 @@ InvalidParameter
     Raised for every invalid input, before any work starts.
 """
 
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 
 from .engine import METRICS, SimulationResult, record_grid, simulate
 from .methods import METHODS

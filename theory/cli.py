@@ -24,7 +24,9 @@ from typing import Sequence
 import sympy as sp
 
 from .catalog import THEOREMS, UnknownTheorem, get
-from .theorem import QUANTITIES, InvalidConstant, OrderOnly, Theorem
+from sandbox.names import QUANTITIES
+
+from .theorem import InvalidConstant, OrderOnly, Theorem
 
 __all__ = ["main", "register", "summary"]
 
