@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from sandbox.cache import check_output_path
 from sandbox.errors import InvalidParameter
 
-from .core import SweepCache, save_figure, style
+from .core import SweepCache, figure_complete, save_figure, style
 from .registry import all_figures
 
 _DESCRIPTION = """\
@@ -67,4 +68,11 @@ def run(args: argparse.Namespace) -> int:
         paths = save_figure(fig, name, args.out, config)
         plt.close(fig)
         print(f"      {time.perf_counter() - t0:.1f} s -> {', '.join(str(p) for p in paths)}", file=sys.stderr, flush=True)
+    # figures not asked for this time but left incomplete by an earlier, interrupted run
+    out = Path(args.out)
+    stale = [n for n in figs if n not in selected and any((out / f"{n}.{e}").exists() for e in ("png", "pdf", "json"))
+             and not figure_complete(out, n)]
+    if stale:
+        print(f"sandbox figures: warning: {', '.join(stale)} in {out} are incomplete (an interrupted run?): "
+              f"regenerate with 'sandbox figures {' '.join(stale)}'", file=sys.stderr)
     return 0

@@ -152,6 +152,7 @@ def _uncompiled(func):
         with np.errstate(all="ignore"):
             return func(*args)
 
+    run.py_func = func  # as on a numba dispatcher
     return run
 
 

@@ -328,15 +328,22 @@ def record_grid(K: int, record: Any = "geometric") -> np.ndarray:
     Parameters
     ----------
     K : int
-        Horizon.
+        Horizon, in [0, 2**32 - 2].
     record : {"geometric", "all"}, int, or array_like
         ``"all"``: every step 0..K.  ``"geometric"``: about 20 points per
         decade (every step when K <= 20).  An int n: about n geometrically spaced
         steps.  An array: exactly those steps (plus 0 and K).
+
+    Raises
+    ------
+    InvalidParameter
+        For an invalid ``K`` or ``record``; :class:`sims.memory.InsufficientMemory`
+        when the grid itself would not fit in the available memory.
     """
-    K = _check_int("K", K, 1, 2**32 - 2)
+    K = _check_int("K", K, 0, 2**32 - 2)
     if isinstance(record, str):
         if record == "all":
+            check_memory(8 * (K + 1), f"record_grid with K = {K}, record = 'all'")
             return np.arange(K + 1, dtype=np.int64)
         if record == "geometric":
             n = int(20 * max(1.0, math.log10(K + 1))) + 1

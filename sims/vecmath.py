@@ -177,35 +177,49 @@ def fma(a, b, c):
     Always fused, on every target (a library call where the CPU has no FMA),
     so results do not depend on the machine.  Integer or float32 arguments
     are converted to float64 first.  In Python (``NUMBA_DISABLE_JIT=1``) the
-    exact value is formed with rational arithmetic and rounded once (Python's
-    int division rounds correctly, subnormals included), which is the IEEE
-    fused multiply-add, overflow, signed zeros, inf and nan included.
+    exact value is formed in integer arithmetic and rounded once, which is the
+    IEEE fused multiply-add, overflow, signed zeros, inf and nan included.
     """
     a, b, c = float(a), float(b), float(c)
     if not (math.isfinite(a) and math.isfinite(b)):
         return np.float64(a * b + c)  # the product is inf or nan exactly as when fused
     if not math.isfinite(c):
         return np.float64(c)  # a finite product (even one beyond the float range) + inf or nan
-    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    # a = ma 2^ea etc. with integer ma: frexp's fraction times 2^53 is an integer, also for subnormals
+    fa, ea = math.frexp(a)
+    fb, eb = math.frexp(b)
+    fc, ec = math.frexp(c)
+    product, e_product = int(fa * _TWO_53) * int(fb * _TWO_53), ea + eb - 106
+    mc, e_c = int(fc * _TWO_53), ec - 53
+    e = min(e_product, e_c)
+    exact = (product << (e_product - e)) + (mc << (e_c - e))  # a*b + c = exact 2^e
     if exact == 0:
         # an exact zero: -0 only when both a*b and c are -0 (the IEEE sign rule of a sum)
-        return np.float64(a * b + c) if a * b == 0 else np.float64(0.0)
-    if abs(exact) < 2**1000:
-        return np.float64(exact.numerator / exact.denominator)
-    # Near the overflow threshold Python's int division rounds differently from IEEE: round at a
-    # scale 2^-64 (exact: the rounding of a normal number does not depend on its scale), then
-    # scale back, where ldexp overflows exactly when the rounded value exceeds the float range.
-    scaled = exact / 2**64
+        return np.float64(a * b + c) if product == 0 else np.float64(0.0)
+    magnitude = abs(exact)
+    shift = max(magnitude.bit_length() - 64, 0)
+    # 64 bits with a sticky last bit round to 53 bits exactly as the whole integer does
+    kept = (magnitude >> shift) | (1 if magnitude & ((1 << shift) - 1) else 0)
+    if e + shift + 64 <= -1022:  # subnormal or close: ldexp would round a second time
+        return np.float64(_rational_fma(a, b, c))
     try:
-        return np.float64(math.ldexp(scaled.numerator / scaled.denominator, 64))
+        value = math.ldexp(float(kept), e + shift)  # float(int) rounds correctly; ldexp is exact here
     except OverflowError:
-        return np.float64(math.inf if exact > 0 else -math.inf)
+        value = math.inf
+    return np.float64(-value if exact < 0 else value)
+
+
+def _rational_fma(a, b, c) -> float:
+    """``a * b + c`` rounded once, for results in the subnormal range (no overflow there)."""
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    return exact.numerator / exact.denominator  # int division rounds correctly, subnormals included
 
 
 # ----------------------------------------------------------------------------- constants
 
 _INF = math.inf
 _NAN = math.nan
+_TWO_53 = 9007199254740992.0
 _PI = math.pi
 _PI_LO = 1.2246467991473532e-16  # pi - float(pi), so (_PI, _PI_LO) is pi to 107 bits
 _TWO_OVER_PI = 2.0 / math.pi

@@ -79,7 +79,8 @@ def test_memory_estimate_matches_the_bytes_sample_noise_allocates():
         assert sample_memory(2000, 1 if dim is None else dim) == pytest.approx(peak, rel=0.02, abs=16 * 1024)
 
 
-def test_huge_requests_are_refused_before_any_allocation():
+def test_huge_requests_are_refused_before_any_allocation(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "16G")  # the same outcome on machines with more memory available
     tracemalloc.start()
     try:
         with pytest.raises(InsufficientMemory, match=r"R = 4294967295.*needs about .* TiB.*max_memory"):
@@ -89,7 +90,9 @@ def test_huge_requests_are_refused_before_any_allocation():
         with pytest.raises(InsufficientMemory, match=r"sample_noise with n = 10, dim = 1000000000"):
             sims.sample_noise("gaussian", 10, seed=0, dim=10**9)
         with pytest.raises(InsufficientMemory, match="K = 4294967294"):  # every step recorded: the steps alone are 32 GiB
-            sims.simulate("quadratic", "sgd", "none", K=2**32 - 2, R=1, seed=0, record="all", max_memory="16G")
+            sims.simulate("quadratic", "sgd", "none", K=2**32 - 2, R=1, seed=0, record="all")
+        with pytest.raises(InsufficientMemory, match="record_grid with K = 4294967294"):
+            sims.record_grid(2**32 - 2, "all")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -136,7 +139,8 @@ def test_parse_size():
             parse_size(bad)
 
 
-def test_cli_refuses_huge_runs_and_takes_max_memory(capsys):
+def test_cli_refuses_huge_runs_and_takes_max_memory(capsys, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "16G")
     assert main(["simulate", "--set", "dim=1000000", "--R", "3000", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "needs about" in err and "--max-memory" in err and err.count("\n") == 1

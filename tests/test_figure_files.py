@@ -91,3 +91,14 @@ def test_figure_complete_rejects_images_the_sidecar_does_not_describe(tmp_path):
     (tmp_path / "f.pdf").unlink()
     assert not figure_complete(tmp_path, "f")
     assert not figure_complete(tmp_path, "missing")
+
+
+def test_figures_warns_about_incomplete_figures_it_was_not_asked_for(cache_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    save_figure(_figure(1.0), "noise-tails", out, {"seed": 0})
+    (out / "noise-tails.json").unlink()  # as a kill between the images and the sidecar leaves it
+    assert main(["figures", "sgd-vs-clipping", "--quick", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: noise-tails" in err and "sandbox figures noise-tails" in err
+    assert main(["figures", "noise-tails", "--quick", "--out", str(out)]) == 0
+    assert figure_complete(out, "noise-tails") and "warning" not in capsys.readouterr().err

@@ -646,3 +646,11 @@ def test_random_expressions_give_one_of_the_three_outcomes(expr, call):
     finally:
         assert time.monotonic() - start <= 2.0 + LIMIT_SLACK
     assert isinstance(outcome, result_type)
+
+
+@pytest.mark.parametrize("L0", [1e-300, sp.Rational(1, 10**50)])
+def test_tiny_L0_is_compared_exactly(L0):
+    # The curvature 0 of x^4 at its minimum against L0 = 1e-300: an exact sign, not "undecidable".
+    result = frontier(x**4, [x], L0)
+    assert result.method == "symbolic"
+    assert sp.simplify(result.value - 4 / sp.sqrt(sp.Rational(L0))) == 0

@@ -35,7 +35,9 @@ functions ``f = phi(||x||)``; each reduces to a one-variable supremum of
 On an interval where the ratio is differentiable its supremum is attained at a critical point
 (``s (D2' D1 - D2 D1') + L0 D1' = 0`` with ``s = sign D2``), at a zero of ``D2`` (kink of ``|D2|``),
 or approached at an end of the interval (``+-oo``, a zero of ``D1``, a breakpoint of a piecewise
-f).  Rational equations are solved by exact real-root isolation, others with ``solveset``;
+f).  Rational equations are solved by exact real-root isolation up to degree
+:data:`MAX_EXACT_DEGREE` and, above it, in closed form when they have two terms (the
+equations of ``c x^n``: ``x^1000`` is exact; others fall back), others with ``solveset``;
 limits with ``limit``.  The ratio is also evaluated at one point between consecutive special
 points (this covers intervals on which it is constant).  If sympy cannot return a finite set
 for one of these equations the computation falls back to the numerical search.  Candidates are
@@ -89,6 +91,7 @@ from sympy.calculus.util import continuous_domain
 __all__ = [
     "DEFAULT_TIMEOUT",
     "EXACT_SHARE",
+    "MAX_EXACT_DEGREE",
     "InvalidInput",
     "CannotDecide",
     "Supremum",
@@ -568,6 +571,8 @@ def _sign(value) -> int:
     value = sp.sympify(value)
     if value in (sp.oo, -sp.oo):
         return 1 if value == sp.oo else -1
+    if value.is_Rational:  # exact, however small (L0 = 1e-300 compares with a curvature 0)
+        return int(bool(value > 0)) - int(bool(value < 0))
     approx = sp.N(value, 60)
     if not approx.is_real:
         raise _SymbolicFailure(f"non-real value {value}")
@@ -1118,8 +1123,13 @@ class _NumericObjective:
         """``(||grad f||, ||hess f||_2)`` at one point (fast path for the local optimiser)."""
         with np.errstate(all="ignore"):
             try:
-                g = math.sqrt(sum(float(_real(v, 1)[0]) ** 2 for v in self._grad(*x)))
-                H = np.array([[_real(h, 1)[0] for h in row] for row in self._hess(*x)])
+                G, H = np.array(self._grad(*x)), np.array(self._hess(*x))
+                if np.iscomplexobj(G) or np.iscomplexobj(H):  # complex outside the domain of f
+                    if np.any(G.imag != 0) or np.any(H.imag != 0):
+                        return math.nan, math.nan
+                    G, H = G.real, H.real
+                g = math.sqrt(sum(float(v) ** 2 for v in G))
+                H = H.astype(float)
             except (OverflowError, ValueError, TypeError, ZeroDivisionError):  # undefined there
                 return math.nan, math.nan
             if not (math.isfinite(g) and np.isfinite(H).all()):
