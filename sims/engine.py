@@ -3,14 +3,15 @@
 Design
 ------
 * :func:`simulate` validates everything in Python, then runs the compiled
-  kernel :func:`_run_block` on blocks of replicates (one Python thread per
+  block runner (the template :func:`_run_block`, specialized to the run's
+  objective, method and noise law by :mod:`sims.specialize`) on blocks of replicates (one Python thread per
   block; the kernel releases the GIL) and blocks of steps (so long runs can
   show progress).  All state lives in arrays, so a run can be continued
   block after block.
 * Inside the kernel, replicates are advanced as the rows of blocks: per
   step, the objective, the norms and the method each run once on a whole
-  block (:func:`sims.objectives.values_and_grads`,
-  :func:`sims.methods.method_steps`), in loops that vectorize across
+  block (the components' block kernels ``values_and_grads`` and
+  ``method_steps``, with the component's kernel inlined), in loops that vectorize across
   replicates when d is small and across coordinates when it is large; the
   noise of a block is drawn for many steps at once (:mod:`sims.noise`).
 * Noise is counter-based (:mod:`sims.rng`), hence identical for any thread
@@ -88,7 +89,7 @@ def _schedule_values(k, coef, table, use_table, out):
 
 
 # Replicates advanced together, as the rows of (G, d) blocks: G = _GROUP_LANES // d (at least 1).
-# Every kernel of a step runs once per block (one dispatch on the objective and the method per
+# Every kernel of a step runs once per block (one call of the objective's and the method's block kernels per
 # block-step, not per replicate), as flat loops that vectorize across the replicates when d is
 # small and across coordinates when it is large; and the replicates' chains of dependent
 # operations (gradient, norm, division, update) overlap.

@@ -1,4 +1,4 @@
-"""First-order methods: one registry entry and one compiled update each.
+"""First-order methods: one definition each, holding its parameters, compiled update and facts.
 
 Every method parameter is a *schedule*: a constant, a per-step array of
 length K, a :class:`sandbox.schedules.PowerSchedule`, or a callable of the

@@ -1,7 +1,7 @@
 """Noise laws injected into the gradient: ``g = grad f(x) + xi``.
 
-Each law is one :class:`NoiseLaw` registry entry plus one branch of the
-compiled dispatcher :func:`fill_noise`.  All samplers draw from the
+Each law is one :class:`NoiseLaw` definition: parameters, compiled kernel
+and facts.  All samplers draw from the
 counter-based generator of :mod:`sims.rng`, so a draw is a pure function of
 ``(seed, replicate, step, coordinate[, lane])``: identical for every thread
 count and for every method run with the same seed.
@@ -55,10 +55,11 @@ attempt, so rejection stays counter-based.
 
 How blocks are drawn
 --------------------
-:func:`fill_noise_rows` is the one implementation behind the engine,
+A law's block kernel ``fill_noise_rows`` (generated from one of two templates
+by :mod:`sims.specialize`) is the one implementation behind the engine,
 :func:`sample_noise` and :func:`fill_noise`.  For the laws whose coordinates
-are transforms of one uniform pair each (gaussian, stable, pareto, log_tail)
-it draws blocks of ~:data:`NOISE_BLOCK` lanes in two flat loops, all uniforms
+are transforms of one uniform pair each (a ``transform`` kernel: gaussian,
+stable, pareto, log_tail) it draws blocks of ~:data:`NOISE_BLOCK` lanes in two flat loops, all uniforms
 (:func:`sims.rng.uniform_lanes`, vectorized Philox) then all transforms; the
 stable transform is :func:`sims.vecmath.stable_lanes` and the Gaussian one
 Box-Muller with :mod:`sims.vecmath`'s ``log`` and ``cospi``, all vectorized

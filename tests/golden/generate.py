@@ -20,7 +20,7 @@ DIGESTS = HERE / "digests.json"
 
 # Small runs that still cross the engine's block and chunk boundaries (R > 1, 2 threads, d = 1 and 3).
 K, R, SEED = 40, 5, 12345
-SIM_LAWS = ("none", "stable", "student_t")
+SIM_LAWS = ("none", "gaussian", "stable", "student_t")
 SAMPLE_N = 300
 
 
