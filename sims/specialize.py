@@ -30,7 +30,7 @@ disabled or not writable, in a temporary directory removed at exit.
 
 A component's kernel must be a module-level function of an importable module
 (the generated file imports it by module and name); that is what makes a
-user's component the same kind of object as a built-in (docs/design.md#components).
+user's component the same kind of object as a built-in (docs/design.md#user-components-issue-12-sections-2-4).
 """
 
 from __future__ import annotations
