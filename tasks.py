@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     if argv[0] == "test":
         return run("-m", "pytest", *argv[1:])
-    # Main job: regenerate every figure into figures/ (cached sweeps make re-runs instant).
+    # Main job: regenerate every figure into figures/ (cached sweeps and check rows: re-runs simulate nothing).
     return run("-m", "sandbox.cli", "figures", *argv[1:])
 
 

@@ -8,7 +8,7 @@ import textwrap
 import time
 from dataclasses import asdict
 
-from sandbox.cache import check_output_path, write_json_atomic
+from sandbox.cache import check_output_path, write_json_atomic, write_output_json
 
 from .core import PROFILES, fmt, run_checks, select_checks
 
@@ -22,7 +22,9 @@ verdicts: complies | tight (matches the theorem on a designated tight instance) 
 not_applicable (assumptions not met).  Rows marked CONTROL are negative controls that must violate:
 a control that violates as expected is not a failure, one that does not violate is.
 
-exit status: 0 when nothing fails, 1 when a row violates (or a control does not), 2 for bad arguments.
+exit status: 0 when nothing fails, 1 when a row violates (or a control does not), 2 for bad arguments,
+3 when the final --json file cannot be written (the rows are then saved under the cache root, and the
+error line says where).
 Finished checks are cached (SANDBOX_CACHE_DIR, default ~/.cache/clipping-sandbox/checks): an
 interrupted run keeps what finished and re-running resumes.  Entries are keyed on every source file
 of sims, theory, checks and sandbox, so an edit to a check or to the engine recomputes them; an
@@ -38,7 +40,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("theorems", nargs="*", metavar="THEOREM", help="theorem ids to check (default: all; see 'sandbox theorems')")
-    p.add_argument("--quick", action="store_true", help="small grids and few replicates (under 3 minutes on 2 cores; what CI runs)")
+    p.add_argument("--quick", action="store_true", help="small grids and few replicates (what CI runs)")
     p.add_argument("--seed", type=int, default=0, help="base seed of every simulation (default: 0)")
     p.add_argument("--json", metavar="PATH", help="write the rows, the configuration and the seeds as JSON")
     p.add_argument("--no-cache", action="store_true", help="recompute every check (the fresh rows are stored in the cache)")
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     t_start = time.perf_counter()
     done_rows = []
+    unwritable = []  # the progress write's failure, reported once
 
     def on_start(check, i, n):
         print(f"[{i + 1}/{n}] {check.name}: {check.description}", file=sys.stderr, flush=True)
@@ -84,8 +87,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"      {'cached' if cached else f'{seconds:.1f} s'}, {len(rows)} row(s)", file=sys.stderr, flush=True)
         _print_rows(rows, sys.stdout)
         sys.stdout.flush()
-        if args.json is not None:
-            _write(args, profile, done_rows, time.perf_counter() - t_start, complete=False)
+        if args.json is not None and not unwritable:
+            try:  # progress only: a failure here is reported once and the final write decides
+                write_json_atomic(args.json, _payload(args, profile, done_rows, time.perf_counter() - t_start, complete=False))
+            except OSError as exc:
+                unwritable.append(exc)
+                print(f"sandbox check: warning: cannot write {args.json} ({exc.strerror or exc}); retrying at the end", file=sys.stderr)
 
     rows = run_checks(checks, profile, args.seed, on_start=on_start, on_rows=on_rows, refresh=args.no_cache)
     failed = [r for r in rows if r.failed]
@@ -97,19 +104,19 @@ def run(args: argparse.Namespace) -> int:
         f"{'FAILED: ' + str(len(failed)) + ' row(s)' if failed else 'OK'}  [{time.perf_counter() - t_start:.0f} s, profile {profile.name}, seed {args.seed}]"
     )
     if args.json is not None:
-        _write(args, profile, rows, time.perf_counter() - t_start, complete=True)
+        error = write_output_json(args.json, _payload(args, profile, rows, time.perf_counter() - t_start, complete=True))
+        if error:
+            print(f"sandbox check: error: {error}", file=sys.stderr)
+            return 3
     return 1 if failed else 0
 
 
-def _write(args, profile, rows, seconds, complete: bool) -> None:
-    write_json_atomic(
-        args.json,
-        {
-            "complete": complete,
-            "profile": asdict(profile),
-            "seed": args.seed,
-            "theorems": args.theorems,
-            "seconds": seconds,
-            "rows": [asdict(r) for r in rows],
-        },
-    )
+def _payload(args, profile, rows, seconds, complete: bool) -> dict:
+    return {
+        "complete": complete,
+        "profile": asdict(profile),
+        "seed": args.seed,
+        "theorems": args.theorems,
+        "seconds": seconds,
+        "rows": [asdict(r) for r in rows],
+    }

@@ -85,19 +85,16 @@ def style() -> None:
 
 
 def versions() -> dict:
-    import matplotlib
-    import numba
-    import scipy
-    import sympy
+    """Versions of everything the figure files' bytes depend on, for the sidecar.
 
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "sympy": sympy.__version__,
-        "numba": numba.__version__,
-        "matplotlib": matplotlib.__version__,
-    }
+    The numerical stack (Python, NumPy, SciPy, SymPy, numba, llvmlite) makes
+    the numbers; matplotlib, fontTools (PDF font subsets) and Pillow (PNG
+    encoding) make the bytes.
+    """
+    from importlib import metadata
+
+    return {"python": platform.python_version(),
+            **{dist: metadata.version(dist) for dist in ("numpy", "scipy", "sympy", "numba", "llvmlite", "matplotlib", "fonttools", "pillow")}}
 
 
 def save_figure(fig, name: str, out_dir: str | os.PathLike, config: dict) -> list[Path]:

@@ -15,7 +15,9 @@ Cache root
 * ``sweeps/``: the arrays of each figure's sweep, one ``.npz`` entry per sweep
   configuration;
 * ``numba/<digest>/``: compiled kernels.  ``SANDBOX_NUMBA_CACHE_DIR`` moves the
-  ``numba`` directory elsewhere; ``SANDBOX_NUMBA_CACHE=0`` disables it.
+  ``numba`` directory elsewhere; ``SANDBOX_NUMBA_CACHE=0`` disables it;
+* ``unsaved/``: a command's final ``--json`` output that could not be written
+  where asked (:func:`write_output_json`).
 
 What each result depends on (its key)
 -------------------------------------
@@ -292,6 +294,37 @@ def write_json_atomic(path: str | os.PathLike, payload: Any, indent: int | None 
     """Write ``payload`` as JSON (:func:`dumps_json`) atomically (:func:`write_bytes_atomic`)."""
     # encode first: an unencodable payload fails before anything is touched on disk
     return write_bytes_atomic(path, (dumps_json(payload, indent=indent) + "\n").encode())
+
+
+def write_output_json(path: str | os.PathLike, payload: Any, indent: int | None = 1) -> str | None:
+    """Write a command's final ``--json`` output, rescuing it when ``path`` fails.
+
+    The output is written after the work; if ``path`` cannot be written then
+    (disk full, directory removed meanwhile), the payload goes to
+    ``<cache root>/unsaved/<name>-<UTC time>-<pid><suffix>`` instead, so that
+    nothing computed is lost.
+
+    Returns
+    -------
+    str or None
+        ``None`` when ``path`` was written; else the one error line to print,
+        naming ``path``, the reason and where the payload was saved (or that
+        it could not be saved anywhere).
+    """
+    try:
+        write_json_atomic(path, payload, indent=indent)
+        return None
+    except OSError as exc:
+        failure = f"could not write {os.fspath(path)} ({exc.strerror or exc})"
+    import time
+
+    target = Path(path)
+    rescue = cache_root() / "unsaved" / f"{target.stem}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}{target.suffix or '.json'}"
+    try:
+        write_json_atomic(rescue, payload, indent=indent)
+    except OSError as exc:
+        return f"{failure}; saving it to {rescue} failed too ({exc.strerror or exc}): the output is lost"
+    return f"{failure}; the output was saved to {rescue} instead"
 
 
 # ----------------------------------------------------------------------------- output paths

@@ -12,6 +12,9 @@ PowerSchedule
     ``coef * (k + offset)**power`` step-size / threshold schedules.
 InvalidParameter
     Raised for every invalid input, before any work starts.
+InsufficientMemory
+    The :class:`InvalidParameter` raised when a request would not fit in the
+    memory limit (``max_memory=``, ``SANDBOX_MAX_MEMORY`` or the available memory).
 """
 
 from sandbox.schedules import PowerSchedule
@@ -20,6 +23,7 @@ from .engine import METRICS, SimulationResult, record_grid, simulate
 from .methods import METHODS
 from .noise import LAWS, sample_noise
 from .objectives import OBJECTIVES
+from .memory import InsufficientMemory
 from .params import InvalidParameter
 
 __all__ = [
@@ -33,4 +37,5 @@ __all__ = [
     "LAWS",
     "PowerSchedule",
     "InvalidParameter",
+    "InsufficientMemory",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from .methods import METHODS
 from .noise import LAWS
 from .objectives import OBJECTIVES
-from sandbox.cache import check_output_path, write_json_atomic
+from sandbox.cache import check_output_path, write_output_json
 
 from .params import InvalidParameter
 from .schedules import PowerSchedule
@@ -133,7 +134,10 @@ def _cmd_simulate(args) -> int:
     print(f"  diverged replicates: {summary['n_diverged']} of {summary['R']}  (counted as +inf in the quantiles)")
     print(f"  wall time: {summary['wall_time_s']:.3f} s (plus {result.compile_time:.2f} s loading/compiling kernels)")
     if args.json is not None:
-        write_json_atomic(args.json, {"summary": summary, "config": cfg}, indent=2)
+        error = write_output_json(args.json, {"summary": summary, "config": cfg}, indent=2)
+        if error:
+            print(f"sandbox simulate: error: {error}", file=sys.stderr)
+            return 1
         print(f"  wrote {args.json}")
     return 0
 

@@ -126,7 +126,7 @@ class NoiseLaw(Component):
 _SCALE = Param("scale", 1.0, 0.0, math.inf, lo_open=True, doc="scale sigma of the noise")
 # The smallest stability index sampled: below it, draws overflow the double range with a probability
 # that matters (P(|X| > 1.8e308) ~ 2 C_alpha 1.8e308^-alpha, C_alpha = Gamma(alpha) sin(pi alpha/2)/pi,
-# is 1.4e-31 at alpha = 0.1 but 4e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
+# is 1.4e-31 at alpha = 0.1 but 8.2e-4 at 0.01; stable_isotropic's mixing variable has index alpha/2), so
 # the sampler returns inf (and, isotropic, nan) there.  Derived here; checked in tests/test_bad_input.py.
 STABLE_ALPHA_MIN = 0.2
 _ALPHA = Param(
@@ -164,7 +164,12 @@ def stable_from_uniforms(u1, u2, alpha, beta, scale):
     b = math.atan(t) / alpha
     s = (1.0 + t * t) ** (0.5 / alpha)
     avb = alpha * (v + b)
-    x = s * math.sin(avb) / math.cos(v) ** (1.0 / alpha) * (math.cos(v - avb) / w) ** ((1.0 - alpha) / alpha)
+    # cos(V - alpha (V + B)) >= 0 exactly, but at |beta| = 1 and u1 within ~1e-15 of 0 or 1 the angle
+    # is pi/2 up to the rounding of V + B and alpha (V + B), and its computed cosine can be ~-1e-16:
+    # abs() moves it towards the exact value (a negative base would make the power nan compiled and
+    # complex in Python).  Elsewhere it changes nothing.
+    cos_rest = abs(math.cos(v - avb))
+    x = s * math.sin(avb) / math.cos(v) ** (1.0 / alpha) * (cos_rest / w) ** ((1.0 - alpha) / alpha)
     return scale * x
 
 

@@ -79,6 +79,12 @@ def test_memory_estimate_matches_the_bytes_sample_noise_allocates():
         assert sample_memory(2000, 1 if dim is None else dim) == pytest.approx(peak, rel=0.02, abs=16 * 1024)
 
 
+def test_insufficient_memory_is_public():
+    """Callers catch it from the package, as they catch InvalidParameter (of which it is a kind)."""
+    assert sims.InsufficientMemory is InsufficientMemory and "InsufficientMemory" in sims.__all__
+    assert issubclass(sims.InsufficientMemory, sims.InvalidParameter)
+
+
 def test_huge_requests_are_refused_before_any_allocation(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "16G")  # the same outcome on machines with more memory available
     tracemalloc.start()

@@ -546,3 +546,48 @@ def test_kernel_cache_follows_the_environment(tmp_path):
     assert enabled and directory.parent == tmp_path / "root" / "numba"  # under the one cache root
     assert run(SANDBOX_CACHE_DIR=str(tmp_path / "root"), SANDBOX_NUMBA_CACHE_DIR=str(tmp_path / "k"))[1].parent == tmp_path / "k"
     assert run(SANDBOX_NUMBA_CACHE="0")[0] is False
+
+
+def _disk_full_at(monkeypatch, target):
+    """Make the project's JSON writer fail with ENOSPC at ``target`` only (the rescue place still works)."""
+    import errno
+
+    real = cache_mod.write_json_atomic
+
+    def writer(path, payload, indent=1):
+        if Path(path) == target:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, payload, indent=indent)
+
+    monkeypatch.setattr(cache_mod, "write_json_atomic", writer)
+    return writer
+
+
+@pytest.mark.parametrize("command", ["simulate", "check"])
+def test_a_failed_final_json_write_keeps_the_results(tmp_path, monkeypatch, capsys, command):
+    """Disk full after the work: one error line naming the rescue file, non-zero status, the payload in it."""
+    import checks.cli
+    from sandbox.cli import main
+
+    monkeypatch.setenv("SANDBOX_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out.json"
+    writer = _disk_full_at(monkeypatch, out)
+    if command == "check":
+        a, _ = counting_check("t/a")
+        monkeypatch.setattr(checks.cli, "select_checks", lambda theorems: [a])
+        monkeypatch.setattr(checks.cli, "write_json_atomic", writer)  # the progress writes fail too
+        rc = main(["check", "--quick", "--json", str(out)])
+    else:
+        rc = main(["simulate", "--K", "10", "--R", "2", "--quiet", "--json", str(out)])
+    err = capsys.readouterr().err
+    assert rc != 0 and not out.exists()
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert f"could not write {out}" in lines[0] and "No space left" in lines[0]
+    saved = list((tmp_path / "cache" / "unsaved").glob("out-*.json"))
+    assert len(saved) == 1 and str(saved[0]) in lines[0]
+    payload = json.loads(saved[0].read_text())
+    if command == "check":
+        assert payload["complete"] and [r["check"] for r in payload["rows"]] == ["t/a"]
+    else:
+        assert payload["config"]["K"] == 10 and payload["summary"]["R"] == 2

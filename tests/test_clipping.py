@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 from scipy import integrate, special
 
+from jit_mode import compiled_only
 from sims import sample_noise
 from theory.clipping import (
     _nonnegative,
@@ -243,6 +244,8 @@ def test_bias_bound_skewed_pareto_noise(tau):
         assert abs(ghat.mean() - G) <= float(clipped_bias_bound(alpha, sigma, tau)) + 6 * tau / math.sqrt(N_MC)
 
 
+# pareto and log_tail draws take 20-40 us each uncompiled (NUMBA_DISABLE_JIT=1): those checks keep N_MC
+@compiled_only("2e5 isotropic stable draws (~1 ms each uncompiled)")
 def test_bias_bound_isotropic_stable_vector_noise():
     alpha, index, d, tau = 1.5, 1.9, 2, 2.0
     xi = sample_noise("stable_isotropic", N_MC, seed=14, dim=d, alpha=index, scale=1.0)

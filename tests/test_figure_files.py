@@ -102,3 +102,16 @@ def test_figures_warns_about_incomplete_figures_it_was_not_asked_for(cache_dir, 
     assert "warning: noise-tails" in err and "sandbox figures noise-tails" in err
     assert main(["figures", "noise-tails", "--quick", "--out", str(out)]) == 0
     assert figure_complete(out, "noise-tails") and "warning" not in capsys.readouterr().err
+
+
+def test_iterations_vs_m_crossover_is_the_log_log_interpolation():
+    import numpy as np
+
+    from plots.iterations_vs_m import _crossover
+
+    Ms = np.array([10.0, 1000.0])
+    assert _crossover(Ms, Ms, np.full(2, 100.0)) == pytest.approx(100.0)  # M overtakes 100 at M = 100
+    assert _crossover(Ms, Ms**2, np.full(2, 1e4)) == pytest.approx(100.0)
+    assert _crossover(Ms, np.full(2, 1.0), np.full(2, 2.0)) is None  # never overtakes
+    # the first crossing: log(1/2) -> log(3/2) between M = 10 and 100
+    assert _crossover(np.geomspace(10, 1000, 3), [1.0, 3.0, 1.0], [2.0, 2.0, 2.0]) == pytest.approx(10 ** (1 + np.log(2) / np.log(3)))

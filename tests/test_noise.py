@@ -14,6 +14,11 @@ and these numbers say how unlucky a seed would have to be.
   ``E|X|^{2p} - (E|X|^p)^2`` (closed forms of theory/stable.py), with
   ``p = index/3.5`` so that the third moment is finite and the normal
   approximation applies: false-alarm rate ~2e-9 each.
+
+Uncompiled (``NUMBA_DISABLE_JIT=1``, ``tests/jit_mode.py``) a stable draw takes ~1 ms: the checks
+drawing 2e4-2e5 stable or isotropic values skip, and the three KS checks at n = 2e4 draw
+``N_KS`` = 2000 values, the size of every other KS check here, at which
+``test_ks_check_has_power`` shows the check rejecting a 40 % scale error (false alarms unchanged).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import sims.noise as noise
 import theory.stable as ts
 from sims.noise import LAWS, fill_noise, log_tail_log_radius, sample_noise
 from sims.params import InvalidParameter
+
+from jit_mode import compiled_only, sample_size
 
 KS_LEVEL = 1e-6
 HOEFFDING_C = 6.0
@@ -57,6 +64,7 @@ def _stable_cf(t, alpha, beta, scale):
 ECF_CASES = [(0.7, 0.0, 1.0), (1.0, 0.0, 1.5), (1.5, 0.0, 0.7), (2.0, 0.0, 1.3), (1.3, 0.8, 1.0), (1.0, -0.6, 2.0), (1.8, -1.0, 0.5)]
 
 
+@compiled_only("2e4 stable draws per case")
 @pytest.mark.parametrize("alpha,beta,scale", ECF_CASES)
 def test_stable_empirical_characteristic_function(alpha, beta, scale):
     n = 20_000
@@ -78,7 +86,7 @@ def test_stable_ks_against_scipy(alpha, beta, scale):
 
 
 def test_stable_alpha_two_is_gaussian_exactly():
-    x = sample_noise("stable", 20_000, seed=22, alpha=2.0, beta=0.7, scale=1.3)
+    x = sample_noise("stable", sample_size(20_000, N_KS), seed=22, alpha=2.0, beta=0.7, scale=1.3)
     assert _ks_pvalue(x, stats.norm(scale=math.sqrt(2.0) * 1.3).cdf) > KS_LEVEL
 
 
@@ -105,13 +113,14 @@ def test_isotropic_projections_are_symmetric_stable(alpha, scale, dim):
 
 def test_isotropic_alpha_two_is_gaussian_vector():
     scale, dim = 0.8, 3
-    x = sample_noise("stable_isotropic", 20_000, seed=32, dim=dim, alpha=2.0, scale=scale)
+    x = sample_noise("stable_isotropic", sample_size(20_000, N_KS), seed=32, dim=dim, alpha=2.0, scale=scale)
     for v in (x[:, 0], x[:, 2], x @ _unit(dim, 2)):
         assert _ks_pvalue(v, stats.norm(scale=math.sqrt(2.0) * scale).cdf) > KS_LEVEL
     # the squared norm of N(0, 2 scale^2 I) is 2 scale^2 chi^2_d
     assert _ks_pvalue((x**2).sum(axis=1) / (2 * scale**2), stats.chi2(dim).cdf) > KS_LEVEL
 
 
+@compiled_only("2e4 isotropic and 2e4 stable draws in dimension 2")
 def test_isotropic_is_not_iid_coordinates():
     """Isotropic coordinates share one radial factor: |X_1| and |X_2| are dependent (iid stable ones are not)."""
     n = 20_000
@@ -177,7 +186,7 @@ def test_log_tail_inversion_accuracy():
 
 @pytest.mark.parametrize("dim,radius", [(1, 2.0), (2, 1.0), (5, 0.5)])
 def test_bounded_is_uniform_in_ball(dim, radius):
-    n = 20_000
+    n = sample_size(20_000, N_KS)
     x = sample_noise("bounded", n, seed=71, dim=dim, radius=radius)
     norms = np.linalg.norm(x, axis=1)
     assert norms.max() <= radius  # almost-sure bound of ICLR20 Thm 7
@@ -224,6 +233,7 @@ MOMENT_CASES = [
 _INDEX = {"stable": "alpha", "stable_isotropic": "alpha", "student_t": "df", "pareto": "alpha", "log_tail": "alpha"}
 
 
+@compiled_only("2e5 draws per case")
 @pytest.mark.parametrize("law,params,dim,exact", MOMENT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(MOMENT_CASES)])
 def test_fractional_moments_match_closed_forms(law, params, dim, exact):
     index = params.get(_INDEX.get(law, ""), 2.0)
@@ -456,6 +466,7 @@ def test_iid_norm_bound_inequality_randomized():
     assert np.linalg.norm([1.0] * 4) ** 3 == pytest.approx(4 ** (3 / 2 - 1) * 4)
 
 
+@compiled_only("5e4 draws in dimension 4 per case")
 @pytest.mark.parametrize(
     "law,params", [("student_t", dict(df=5.0, scale=1.0)), ("stable", dict(alpha=1.9, beta=0.5, scale=1.0)), ("log_tail", dict(alpha=2.0, scale=0.5))]
 )

@@ -80,3 +80,30 @@ def test_every_figure_regenerates_in_quick_mode(check_report, tmp_path):
         assert {"numpy", "numba", "scipy", "sympy", "matplotlib"} <= set(side["versions"]) and side["source_digest"]
         assert figure_complete(tmp_path, name)
     assert main(["figures", "nope"]) == 2
+
+
+def test_figures_built_on_checks_say_what_they_show(check_report):
+    """What review found misleading stays fixed (the figures reuse the checks' cached rows)."""
+    import matplotlib.pyplot as plt
+
+    from plots import dimension, rate_vs_alpha
+    from plots.core import style
+
+    style()
+    fig, _ = rate_vs_alpha.make(quick=True, seed=0, cache=None)
+    fig.canvas.draw()
+    assert "[" not in fig._suptitle.get_text()  # no Python list in the title
+    sgd_marks = [line for ax in fig.axes for line in ax.get_lines() if line.get_label().startswith("SGD")]
+    assert sgd_marks
+    for line in sgd_marks:  # SGD has no exponent: its marks sit above the frame, never at a y value
+        assert line.get_transform() == line.axes.get_xaxis_transform() and min(line.get_ydata()) > 1.0
+    legend = [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
+    assert not [t for t in legend if "strongly convex only" in t]
+    plt.close(fig)
+
+    fig, _ = dimension.make(quick=True, seed=0, cache=None)
+    fig.canvas.draw()
+    for ax in fig.axes:  # every panel has its own x tick labels
+        assert [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+    assert "alpha" not in fig._suptitle.get_text()
+    plt.close(fig)

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import sims
+from jit_mode import needs_jit
 from sims import specialize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,7 @@ def _cache_file_stem(dispatcher) -> str:
     return dispatcher._cache._cache_file._index_name
 
 
+@needs_jit
 def test_two_combinations_never_share_a_generated_file_or_cache_entry():
     obj, law = sims.OBJECTIVES["quadratic"], sims.LAWS["none"]
     a = specialize.runner(obj, sims.METHODS["sgd"], law)

@@ -388,6 +388,22 @@ def test_evaluate_rejects_invalid_constants(tid, constants, message):
         get(tid).evaluate(**constants)
 
 
+@pytest.mark.parametrize(
+    "tid, name, constants, message",
+    [
+        ("vankov24_l0l1_step", None, dict(L0=1.0, L1=1.0, Delta=1.0, eps=1e-200),
+         r"the bound cannot be evaluated in double precision .* most extreme constant is eps=1e-200"),
+        ("iclr20_thm3_clipped_gd", None, dict(L0=1.0, L1=1.0, Delta=1.0, eps=1e300), r"the bound cannot .* eps=1e\+?300"),
+        ("neurips20_gclip_strongly_convex", "lr", dict(mu=5e-324, G=1.0, alpha=1.5, K=10), r"parameter 'lr' cannot .* mu=5e-324"),
+    ],
+)  # fmt: skip
+def test_extreme_valid_constants_give_the_clear_error(tid, name, constants, message):
+    """The Python API, not only the CLI: no bare ZeroDivisionError or OverflowError."""
+    thm = get(tid)
+    with pytest.raises(InvalidConstant, match=message):
+        thm.evaluate(**constants) if name is None else thm.schedule(name, **constants)
+
+
 def test_order_only_theorems_have_no_numeric_bound():
     for thm in THEOREMS.values():
         if thm.order_only:
@@ -515,6 +531,13 @@ def test_cli_evaluates_with_set(capsys):
                      "--set", "alpha=2", "--set", "K=100"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["evaluated"]["bound"] is None and out["evaluated"]["parameters"]["momentum"] == pytest.approx(0.9)
+
+
+def test_cli_json_uses_the_project_encoder(capsys, monkeypatch):
+    """A NumPy value (np.float32 is no float subclass) is written as a number, not a TypeError."""
+    monkeypatch.setattr(Theorem, "evaluate", lambda self, **constants: np.float32(1.5))
+    assert cli.main(["vankov24_l0l1_step", "--json", "--set", "L0=1", "--set", "L1=1", "--set", "Delta=1", "--set", "eps=0.1"]) == 0
+    assert json.loads(capsys.readouterr().out)["evaluated"]["bound"] == 1.5
 
 
 @pytest.mark.parametrize(

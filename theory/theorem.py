@@ -235,7 +235,6 @@ C_MU = Constant(mu, doc="strong convexity modulus", **POS)
 C_TAU = Constant(tau, doc="almost-sure noise bound ||g - grad f|| <= tau", **POS)
 C_H = Constant(h, doc="fixed step size of gradient descent", **POS)
 C_D = Constant(d, 1.0, integer=True, doc="dimension", probe=(1.0, 1e4))
-C_B = Constant(B, doc="coordinate-wise moment scale B = ||(B_i)||_alpha = (sum_i B_i^alpha)^(1/alpha), E|g_i|^alpha <= B_i^alpha", **POS)
 
 
 # ----------------------------------------------------------------------------- names
@@ -581,14 +580,42 @@ class Theorem:
         Raises
         ------
         InvalidConstant
-            On an unknown, missing or out-of-range constant, or a failed condition.
+            On an unknown, missing or out-of-range constant, a failed condition, or
+            valid constants so extreme that the bound leaves the double-precision range.
         OrderOnly
             When only the order of the bound is published.
         """
         if self.order_only:
             raise OrderOnly(f"theorem {self.id!r} publishes only the order {self.bound}: no numeric bound")
         values = self._values(self.bound.free_symbols, constants)
-        return numeric(self.bound, values)
+        return self._in_double_precision("the bound", lambda: numeric(self.bound, values), constants)
+
+    def _in_double_precision(self, what: str, compute: Callable[[], object], constants: Mapping):
+        """``compute()``, or :class:`InvalidConstant` when it leaves the double-precision range.
+
+        Valid constants can still be extreme enough (``eps=1e-200``, ``mu=1e-300``)
+        that ``what`` overflows, underflows to a division by zero, or gives a
+        schedule with an infinite coefficient; the message names ``what`` and the
+        most extreme constant given (the one farthest from 1 in magnitude).
+        """
+        try:
+            return compute()
+        except (InvalidConstant, OrderOnly):  # ValueErrors of their own, with their own messages
+            raise
+        except (OverflowError, ZeroDivisionError, ValueError) as exc:
+            magnitudes = {}
+            for name, value in constants.items():
+                try:
+                    magnitudes[name] = abs(math.log10(abs(float(value))))
+                except (TypeError, ValueError, OverflowError):
+                    magnitudes[name] = 0.0
+            worst = max(magnitudes, key=magnitudes.get) if magnitudes else None
+            hint = f"; the most extreme constant is {worst}={constants[worst]}: take it closer to 1 (within its valid range)" if worst else ""
+            raise InvalidConstant(
+                f"theorem {self.id!r}: {what} cannot be evaluated in double precision (magnitudes 1e-308 to 1e308) for "
+                + ", ".join(f"{k}={v}" for k, v in constants.items())
+                + f" ({type(exc).__name__}){hint}"
+            ) from None
 
     def predicted(self, **constants) -> float:
         """What a check compares its measurement with: the bound's value.
@@ -638,8 +665,12 @@ class Theorem:
         parts = (sp.sympify(p.coef), sp.sympify(p.power), sp.sympify(p.offset))
         needed = set().union(*(e.free_symbols for e in parts))
         values = self._values(needed, constants)
-        coef, power, offset = (numeric(e, values) for e in parts)
-        return coef if power == 0.0 else PowerSchedule(coef, power, offset)
+
+        def compute():
+            coef, power, offset = (numeric(e, values) for e in parts)
+            return coef if power == 0.0 else PowerSchedule(coef, power, offset)
+
+        return self._in_double_precision(f"parameter {name!r}", compute, constants)
 
     def method_params(self, **constants) -> dict:
         """All prescribed parameters, ready for ``sims.simulate(method_params=...)``."""
