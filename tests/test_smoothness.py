@@ -627,10 +627,20 @@ _BINARY = [
 def _built(make, *args):
     # sympy itself refuses some combinations while building them (Max of a non-real constant such
     # as log(-3) raises "not comparable"): those are not inputs the analysis can be handed
+    if make is sp.gamma and isinstance(args[0], sp.Rational) and abs(args[0]) > 1000:
+        # sympy evaluates gamma of an integer or half-integer as a factorial while constructing it,
+        # in this (the test's) process: gamma((-3)**12) = 531440! takes 4 s, gamma(2**144) never
+        # ends, which once hung the hypothesis run for 12+ minutes before the analysis was called
+        return None
     try:
-        return make(*args)
+        out = make(*args)
     except (ValueError, TypeError, ZeroDivisionError):
         return None
+    # Powers of numbers nest into numbers of 12**depth digits; keep them small enough that the
+    # next constructor (and hypothesis printing them) stays fast.
+    if any(abs(a.p) > 10**30 or a.q > 10**30 for a in out.atoms(sp.Rational)):
+        return None
+    return out
 
 
 def _extend(children):
