@@ -1,0 +1,255 @@
+"""Compiled kernels specialized per component and per combination, as generated source files.
+
+Why generated files
+-------------------
+A component (objective, method, noise law) holds its own compiled kernel
+(``Objective.kernel``, ``Method.step``, ``NoiseLaw.transform``/``row``).  The
+engine's block runner and the block kernels around the components' kernels
+are *templates*: plain functions whose calls to a component's kernel go
+through names the template does not define (``kernel``, ``step``,
+``transform``, ``values_and_grads``, ...).  They are bound here by writing,
+per component and per (objective, method, noise law) combination, a small
+Python module that imports the kernels under those names and contains the
+template's source, and importing it; numba compiles and caches its
+functions like those of any file.  Only what a run needs is compiled, and the
+kernels are inlined into the specialized code exactly as into a hand-written
+one (no call through a function pointer, no dispatch on an id).
+
+Rebinding the globals of one code object instead (``types.FunctionType``,
+closures) is not safe with numba's on-disk cache: it indexes a function by its
+source file and qualified name, not by what the names in it were bound to, so
+a specialization compiled for one combination could be served to another.
+Here every generated file's name is the SHA-256 of its own text and of the
+source files of the modules it imports (the components' kernels, the
+templates, the generated modules it builds on), so a cache entry always
+belongs to exactly the code it was compiled from: two combinations never share
+one, and editing a kernel gives a new file and a new compilation.  The files
+live in the kernel cache directory (:data:`sims._numba.CACHE_DIR`, itself
+keyed on every kernel source of the package), or, with the kernel cache
+disabled or not writable, in a temporary directory removed at exit.
+
+A component's kernel must be a module-level function of an importable module
+(the generated file imports it by module and name); that is what makes a
+user's component the same kind of object as a built-in (docs/design.md#user-components-issue-12-sections-2-4).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import hashlib
+import importlib.util
+import inspect
+import os
+import sys
+import tempfile
+import textwrap
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+from sandbox.cache import write_bytes_atomic
+
+from . import _numba
+
+# Generation and import of a module must happen once per process even when threads ask for it
+# together; re-entrant because a runner's module is built on its components' modules.
+_LOCK = threading.RLock()
+_PREFIX = "sandbox_specialized_"
+_fallback_dir: tempfile.TemporaryDirectory | None = None
+
+
+def _python_function(kernel: Callable) -> Callable:
+    """The Python function behind a compiled kernel (or the kernel itself, uncompiled)."""
+    return getattr(kernel, "py_func", None) or getattr(kernel, "__wrapped__", kernel)
+
+
+def _import_line(kernel: Callable, name: str) -> tuple[str, ModuleType]:
+    """``from MODULE import QUALNAME as name`` for a module-level kernel, and its module."""
+    func = _python_function(kernel)
+    module = sys.modules.get(func.__module__)
+    if module is None or getattr(module, func.__qualname__, None) is not kernel:
+        raise TypeError(
+            f"kernel {func.__qualname__!r} of module {func.__module__!r} is not a module-level attribute of an "
+            "imported module: a component's kernel must be importable by module and name"
+        )
+    return f"from {func.__module__} import {func.__qualname__} as {name}", module
+
+
+def _template_text(template: Callable, name: str, decorator: str, bound: set[str]) -> tuple[list[str], str, ModuleType]:
+    """The imports of ``template``'s free names from its own module, and its source as ``name``."""
+    module = sys.modules[template.__module__]
+    free = sorted(
+        n for n in set(template.__code__.co_names) - bound
+        if n in vars(module) and not (hasattr(builtins, n) and getattr(builtins, n) is vars(module)[n])
+    )  # fmt: skip
+    imports = [f"from {template.__module__} import {', '.join(free)}"] if free else []
+    source = textwrap.dedent(inspect.getsource(template))
+    head = f"def {template.__name__}("
+    if not source.startswith(head):
+        raise TypeError(f"template {template.__qualname__!r} must be an undecorated function")
+    return imports, f"{decorator}\ndef {name}(" + source[len(head):], module
+
+
+def _directory() -> Path:
+    global _fallback_dir
+    if _numba.CACHE:
+        path = Path(_numba.CACHE_DIR) / "specialized"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if os.access(path, os.W_OK):
+                return path
+        except OSError:
+            pass
+    if _fallback_dir is None:
+        _fallback_dir = tempfile.TemporaryDirectory(prefix="sandbox-specialized-")
+    return Path(_fallback_dir.name)
+
+
+def _source_file_text(module: ModuleType) -> bytes:
+    path = getattr(module, "__file__", None)
+    return Path(path).read_bytes() if path else b""
+
+
+def generate(label: str, doc: str, lines: list[str], modules: list[ModuleType]) -> ModuleType:
+    """Write (once) and import the module made of ``lines``; its name is its digest.
+
+    Parameters
+    ----------
+    label : str
+        Readable part of the module's name, e.g. ``"method_sgd"``.
+    doc : str
+        First line of the module's docstring.
+    lines : list of str
+        The module's code (imports first).
+    modules : list of module
+        The modules it imports from: their source files enter the digest.
+
+    Returns
+    -------
+    module
+        The imported module (also in ``sys.modules``).
+    """
+    text = f'"""Generated by sims.specialize: {doc}\n\nDo not edit: the file name is the digest of this text and of the sources it imports."""\n\n'
+    text += "\n".join(lines) + "\n"
+    digest = hashlib.sha256(text.encode())
+    for module in sorted(set(modules), key=lambda m: m.__name__):
+        digest.update(module.__name__.encode() + b"\0" + _source_file_text(module) + b"\0")
+    name = f"{_PREFIX}{label}_{digest.hexdigest()[:24]}"
+    with _LOCK:
+        if name in sys.modules:
+            return sys.modules[name]
+        path = _directory() / f"{name}.py"
+        if not path.exists():
+            # written once: numba's cache index checks the file's modification time
+            write_bytes_atomic(path, text.encode())
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+
+
+def specialize(
+    label: str, doc: str, templates: dict[str, tuple[Callable, str]], kernels: dict[str, Callable],
+    constants: dict[str, bool], uses: dict[str, ModuleType],
+) -> ModuleType:  # fmt: skip
+    """Generate the module binding ``templates`` to ``kernels``, ``constants`` and generated ``uses``.
+
+    Parameters
+    ----------
+    templates : dict of name -> (template function, decorator line)
+        The module's compiled functions, defined from the templates' sources
+        under the given names, in order (a later one may call an earlier one).
+    kernels : dict of name -> compiled kernel
+        Imported under the given names.
+    constants : dict of name -> bool
+        Module constants (facts of the components; numba compiles them as
+        constants, so a branch on one costs nothing).
+    uses : dict of name -> generated module
+        Names imported from modules generated before (the components' block kernels).
+    """
+    bound = set(kernels) | set(constants) | set(uses) | set(templates)
+    lines = ["from sims._numba import jit"]
+    modules: list[ModuleType] = [_numba]
+    for name, kernel in kernels.items():
+        line, module = _import_line(kernel, name)
+        lines.append(line)
+        modules.append(module)
+    for name, module in uses.items():
+        lines.append(f"from {module.__name__} import {name}")
+        modules.append(module)
+    bodies = []
+    for name, (template, decorator) in templates.items():
+        imports, body, module = _template_text(template, name, decorator, bound)
+        lines += imports
+        modules.append(module)
+        bodies.append(body)
+    lines += [""] + [f"{name} = {value!r}" for name, value in constants.items()]
+    for body in bodies:
+        lines += ["", body.rstrip()]
+    return generate(label, doc, lines, modules)
+
+
+@functools.cache  # per component (equal components have equal kernels): no digest per call
+def objective_kernels(obj) -> ModuleType:
+    """The objective's block kernel ``values_and_grads(p, X, G, F, T)`` and ``value_and_grad(p, x, g)``."""
+    from . import objectives
+
+    return specialize(
+        f"objective_{obj.name}", f"the block kernels of objective {obj.name!r}.",
+        templates={
+            "values_and_grads": (objectives._values_and_grads, "@jit(refcount=False)"),
+            "value_and_grad": (objectives._value_and_grad, "@jit"),
+        },
+        kernels={"kernel": obj.kernel}, constants={"SEPARABLE": bool(obj.separable)}, uses={},
+    )  # fmt: skip
+
+
+@functools.cache  # per component (equal components have equal kernels): no digest per call
+def method_kernels(meth) -> ModuleType:
+    """The method's block kernel ``method_steps(k, h, X, G, M, V, clipped, T, u, w)``."""
+    from . import methods
+
+    return specialize(
+        f"method_{meth.name}", f"the block kernel of method {meth.name!r}.",
+        templates={"method_steps": (methods._method_steps, "@jit(refcount=False)")},
+        kernels={"step": meth.step}, constants={"USES_GRADIENT_NORM": bool(meth.uses_gradient_norm)}, uses={},
+    )  # fmt: skip
+
+
+@functools.cache  # per component (equal components have equal kernels): no digest per call
+def noise_kernels(law) -> ModuleType:
+    """The law's block kernel ``fill_noise_rows(p, seed, rep0, rep_inc, step0, step_inc, out, work)``."""
+    from . import noise
+
+    by_lanes = law.transform is not None
+    template = noise._fill_rows_by_lanes if by_lanes else noise._fill_rows_by_rows
+    return specialize(
+        f"noise_{law.name}", f"the block kernel of noise law {law.name!r}.",
+        templates={"fill_noise_rows": (template, "@jit(refcount=False)")},
+        kernels={"transform": law.transform} if by_lanes else {"row": law.row}, constants={}, uses={},
+    )  # fmt: skip
+
+
+@functools.cache  # per component (equal components have equal kernels): no digest per call
+def runner(obj, meth, law) -> Callable:
+    """The engine's block runner ``run_block`` specialized to one (objective, method, noise law)."""
+    from . import engine
+
+    uses = {
+        "values_and_grads": objective_kernels(obj),
+        "method_steps": method_kernels(meth),
+        "fill_noise_rows": noise_kernels(law),
+    }
+    return specialize(
+        f"run_{obj.name}_{meth.name}_{law.name}",
+        f"the block runner of objective {obj.name!r}, method {meth.name!r}, noise law {law.name!r}.",
+        templates={"run_block": (engine._run_block, "@jit")},
+        kernels={}, constants={"NOISY": not law.exact}, uses=uses,
+    ).run_block  # fmt: skip
