@@ -35,6 +35,7 @@ user's component the same kind of object as a built-in (docs/design.md#user-comp
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import hashlib
@@ -50,6 +51,7 @@ from types import ModuleType
 from typing import Callable
 
 from sandbox.cache import write_bytes_atomic
+from sandbox.errors import InvalidParameter
 
 from . import _numba
 
@@ -194,6 +196,116 @@ def specialize(
     for body in bodies:
         lines += ["", body.rstrip()]
     return generate(label, doc, lines, modules)
+
+
+_IDENTIFIER_SAFE = str.maketrans({c: "_" for c in " -.:/\\()[]{},;'\"<>!?*+=&|^%$#@~`"})
+
+
+def _user_source(func: Callable, owner: str) -> tuple[str, ast.FunctionDef]:
+    """The dedented source of a user's ``def`` function without its decorators, and its syntax tree."""
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):
+        raise InvalidParameter(
+            f"{owner}: the source of {func.__qualname__!r} is not available; define it with `def` in a file, "
+            "a notebook cell or a module (not with exec or at an interactive prompt without a file)"
+        ) from None
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # e.g. a lambda inside a larger expression
+        tree = None
+    if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        raise InvalidParameter(f"{owner}: {func.__qualname__!r} must be a function defined with `def` (not a lambda)")
+    node = tree.body[0]
+    node.decorator_list = []
+    return ast.unparse(node), node
+
+
+def _global_lines(func: Callable, owner: str, seen: dict[int, str]) -> list[str]:
+    """Lines defining the globals a user's function reads, as the generated module will see them.
+
+    Modules are imported under the same name, numbers (and tuples of numbers) are
+    written as literals (their values at this call: numba freezes globals at
+    compilation anyway), and functions are copied the same way, recursively.
+    """
+    lines: list[str] = []
+    names = set(func.__code__.co_names)
+    for const in func.__code__.co_consts:  # names read by nested code (comprehensions are not supported by numba anyway)
+        if hasattr(const, "co_names"):
+            names |= set(const.co_names)
+    for name in sorted(names & set(func.__globals__)):
+        value = func.__globals__[name]
+        if isinstance(value, ModuleType):
+            lines.append(f"import {value.__name__} as {name}" if value.__name__ != name else f"import {name}")
+        elif isinstance(value, (bool, int, float)) or (
+            isinstance(value, tuple) and all(isinstance(v, (bool, int, float)) for v in value)
+        ):
+            lines.append(f"{name} = {value!r}")
+        elif callable(value) and hasattr(_python_function(value), "__code__"):
+            helper = _python_function(value)
+            if id(helper) not in seen:
+                seen[id(helper)] = name
+                lines += _global_lines(helper, owner, seen)
+                source, _ = _user_source(helper, owner)
+                lines += ["", "@jit(inline=True)", source.replace(f"def {helper.__name__}(", f"def {name}(", 1), ""]
+        elif callable(value) and getattr(value, "__module__", "").split(".")[0] in ("numba", "numpy", "math"):
+            lines.append(f"from {value.__module__} import {getattr(value, '__name__', name)} as {name}")
+        else:
+            raise InvalidParameter(
+                f"{owner}: {func.__qualname__!r} reads the global {name!r} ({type(value).__name__}); a compiled "
+                "user function may read modules, numbers, tuples of numbers and other functions only "
+                "(pass other values as parameters)"
+            )
+    return lines
+
+
+def user_kernel(func: Callable, owner: str, label: str) -> Callable:
+    """Compile a user's function as a kernel, in a generated module keyed on its definition.
+
+    The function's source (without decorators) is copied into a generated
+    module together with what it reads: modules, numbers and the functions it
+    calls (copied recursively), and compiled there with ``@jit(inline=True)``,
+    like a built-in component's kernel.  The module's name is the digest of
+    that text, so the compiled code is cached on disk across processes and can
+    never be served for another definition: editing the function, a helper it
+    calls or a constant it reads gives a new module.  It works the same for a
+    function defined in a package, a script or a notebook cell.
+
+    Parameters
+    ----------
+    func : function or numba dispatcher
+        Defined with ``def``; not a closure.
+    owner : str
+        What the function is for, for error messages (e.g. ``"method 'my_clip'"``).
+    label : str
+        Readable part of the generated module's name.
+
+    Returns
+    -------
+    numba dispatcher
+        The compiled kernel (the attribute ``kernel`` of the generated module).
+
+    Raises
+    ------
+    InvalidParameter
+        When ``func`` is not a ``def`` function, its source is unavailable, it is a
+        closure, or it reads a global of another kind than those listed above.
+    """
+    py = _python_function(func)
+    if not inspect.isfunction(py):
+        raise InvalidParameter(f"{owner}: expected a function defined with `def`, got {type(func).__name__} {func!r}")
+    if py.__closure__:
+        names = ", ".join(py.__code__.co_freevars)
+        raise InvalidParameter(
+            f"{owner}: {py.__qualname__!r} is a closure (it reads {names} from an enclosing function); "
+            "define it at module level and pass such values as parameters"
+        )
+    source, _ = _user_source(py, owner)
+    lines = ["from sims._numba import jit"] + _global_lines(py, owner, {id(py): "kernel"})
+    lines += ["", "@jit(inline=True)", source.replace(f"def {py.__name__}(", "def kernel(", 1)]
+    safe = label.translate(_IDENTIFIER_SAFE)
+    module = generate(f"user_{safe}", f"the user kernel {py.__qualname__!r} of {owner}.", lines, [_numba])
+    return module.kernel
 
 
 @functools.cache  # per component (equal components have equal kernels): no digest per call
