@@ -101,16 +101,16 @@ _SUM_MIN, _SUM_MING, _SUM_G, _SUM_G2, _SUM_CLIP = range(5)
 
 
 def _run_block(
-    obj_p, f_star, coef, table, use_table, law_p, seed,
+    objective_id, method_id, law_id, obj_p, f_star, coef, table, use_table, law_p, seed,
     r0, r1, k0, k1, K, rec_steps, rec_ptr0, avg_power, track_avg,
     X, M, V, XBAR, ACC, DIV, REC, XREC, record_x,
 ):  # fmt: skip
     """Advance replicates r0..r1-1 from step k0 to k1 (k1 <= K; k = K only evaluates).
 
-    A template (:mod:`sims.specialize`): compiled per (objective, method, noise
-    law), with the block kernels ``values_and_grads``, ``method_steps``,
-    ``fill_noise_rows`` of the three components and ``NOISY`` (False for the
-    law without noise) bound to it.
+    A template (:mod:`sims.specialize`): compiled per family of components,
+    with the generated dispatchers ``values_and_grads``, ``method_steps``,
+    ``fill_noise_rows`` (their first argument is the member's id) and the
+    tuple ``NOISY`` (False for the law without noise) bound to it.
 
     Steps are 0-based: iteration k evaluates the gradient at x_k, records if
     k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
@@ -210,8 +210,8 @@ def _run_block(
             Fb, F2b, GNb, CLb, Ub, Wb = f[:n], f_other[:n], gnorm[:n], clipped[:n], u[:n], w[:n]
             for a in range(n):
                 if live[a]:
-                    if n_upd > 0 and NOISY:  # noqa: F821  (bound per combination)
-                        fill_noise_rows(law_p, seed, g0 + a, same, kc, next_step, XI[a, :n_upd], noise_scratch)
+                    if n_upd > 0 and NOISY[law_id]:  # noqa: F821  (bound per family)
+                        fill_noise_rows(law_id, law_p, seed, g0 + a, same, kc, next_step, XI[a, :n_upd], noise_scratch)
                 else:
                     frozen[a] = Xb[a]
                     XI[a] = 0.0
@@ -225,7 +225,7 @@ def _run_block(
             for s in range(ke - kc):
                 k = kc + s
                 recording = ptr < n_rec and rec_steps[ptr] == k
-                values_and_grads(obj_p, Xb, Gb, Fb, Tb)
+                values_and_grads(objective_id, obj_p, Xb, Gb, Fb, Tb)
                 row_norms(Gb, GNb)
                 n_new = 0
                 for a in range(n):
@@ -252,7 +252,7 @@ def _run_block(
                         xbar_flat[j] += c * (x_flat[j] - xbar_flat[j])
                 if recording:
                     if track_avg:
-                        values_and_grads(obj_p, XBARb, GMb, F2b, Tb)
+                        values_and_grads(objective_id, obj_p, XBARb, GMb, F2b, Tb)
                     num = k + 1.0
                     for a in range(n):
                         if not live[a]:
@@ -276,13 +276,13 @@ def _run_block(
                     # the method's parameters at step k, and its update with the stochastic gradients
                     for j in range(P):
                         h[j] = H[s, j]
-                    if not NOISY:  # noqa: F821
-                        method_steps(k, h, Xb, Gb, Mb, Vb, CLb, Tb, Ub, Wb)
+                    if not NOISY[law_id]:  # noqa: F821
+                        method_steps(method_id, k, h, Xb, Gb, Mb, Vb, CLb, Tb, Ub, Wb)
                     else:
                         for a in range(n):
                             for i in range(d):
                                 GSb[a, i] = Gb[a, i] + XI[a, s, i]
-                        method_steps(k, h, Xb, GSb, Mb, Vb, CLb, Tb, Ub, Wb)
+                        method_steps(method_id, k, h, Xb, GSb, Mb, Vb, CLb, Tb, Ub, Wb)
                     for a in range(n):
                         sums[_SUM_CLIP, a] += CLb[a]
                     if recording:
@@ -290,7 +290,7 @@ def _run_block(
                         for a in range(n):
                             for i in range(d):
                                 MIDb[a, i] = 0.5 * (Xb[a, i] + xprev[a, i])
-                        values_and_grads(obj_p, MIDb, GMb, F2b, Tb)
+                        values_and_grads(objective_id, obj_p, MIDb, GMb, F2b, Tb)
                         for a in range(n):
                             if not live[a]:
                                 continue

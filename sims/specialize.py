@@ -1,4 +1,4 @@
-"""Compiled kernels specialized per component and per combination, as generated source files.
+"""Compiled kernels specialized per component and per family of components, as generated source files.
 
 Why generated files
 -------------------
@@ -7,30 +7,32 @@ A component (objective, method, noise law) holds its own compiled kernel
 engine's block runner and the block kernels around the components' kernels
 are *templates*: plain functions whose calls to a component's kernel go
 through names the template does not define (``kernel``, ``step``,
-``transform``, ``values_and_grads``, ...).  They are bound here by writing,
-per component and per (objective, method, noise law) combination, a small
-Python module that imports the kernels under those names and contains the
-template's source, and importing it; numba compiles and caches its
-functions like those of any file.  Only what a run needs is compiled, and the
-kernels are inlined into the specialized code exactly as into a hand-written
-one (no call through a function pointer, no dispatch on an id).
+``transform``, ``values_and_grads``, ...).  They are bound here by writing a
+small Python module per component (its block kernels) and per family of
+components (a generated dispatch on the members' ids and the runner), and
+importing it; numba compiles and caches its functions like those of any
+file.  The built-ins form one family, compiled once for all their
+combinations; a combination with a user's component is a family of its own
+(:func:`runner`).  Components' kernels are inlined into their block kernels
+exactly as into hand-written ones.
 
 Rebinding the globals of one code object instead (``types.FunctionType``,
 closures) is not safe with numba's on-disk cache: it indexes a function by its
 source file and qualified name, not by what the names in it were bound to, so
-a specialization compiled for one combination could be served to another.
+a specialization compiled for one family could be served to another.
 Here every generated file's name is the SHA-256 of its own text and of the
 source files of the modules it imports (the components' kernels, the
 templates, the generated modules it builds on), so a cache entry always
-belongs to exactly the code it was compiled from: two combinations never share
+belongs to exactly the code it was compiled from: two families never share
 one, and editing a kernel gives a new file and a new compilation.  The files
 live in the kernel cache directory (:data:`sims._numba.CACHE_DIR`, itself
 keyed on every kernel source of the package), or, with the kernel cache
 disabled or not writable, in a temporary directory removed at exit.
 
-A component's kernel must be a module-level function of an importable module
-(the generated file imports it by module and name); that is what makes a
-user's component the same kind of object as a built-in (docs/design.md#user-components-issue-12-sections-2-4).
+A built-in's kernel is a module-level function of an importable module (the
+generated file imports it by module and name); a user's function is copied
+into a generated module of its own by :func:`user_kernel`, so that its
+definition is the cache key wherever it was defined (docs/design.md#specialized-kernels).
 """
 
 from __future__ import annotations
@@ -349,19 +351,70 @@ def noise_kernels(law) -> ModuleType:
     )  # fmt: skip
 
 
-@functools.cache  # per component (equal components have equal kernels): no digest per call
-def runner(obj, meth, law) -> Callable:
-    """The engine's block runner ``run_block`` specialized to one (objective, method, noise law)."""
+def _dispatch(label: str, doc: str, name: str, args: str, members: list[ModuleType]) -> ModuleType:
+    """Generate ``name(which, *args)`` calling member ``which``'s block kernel ``name``."""
+    lines = ["from sims._numba import jit"]
+    lines += [f"from {m.__name__} import {name} as {name}_{i}" for i, m in enumerate(members)]
+    lines += ["", "", "@jit(refcount=False)", f"def {name}(which, {args}):"]
+    for i in range(len(members)):
+        lines += [f"    {'if' if i == 0 else 'elif'} which == {i}:", f"        {name}_{i}({args})"]
+    return generate(label, doc, lines, [_numba, *members])
+
+
+@functools.cache  # per family: no digest per call
+def _family_runner(objectives: tuple, methods: tuple, laws: tuple) -> Callable:
+    """The engine's block runner for a family of components: ``run_block(objective_id, method_id, law_id, ...)``.
+
+    The dispatch on the three ids is generated (a member's id is its position in
+    the family), once per family: one compilation serves every combination of
+    its members.
+    """
     from . import engine
 
+    def names(members):
+        return "_".join(m.name for m in members) if len(members) == 1 else f"{len(members)}"
+
+    label = f"{names(objectives)}_{names(methods)}_{names(laws)}"
     uses = {
-        "values_and_grads": objective_kernels(obj),
-        "method_steps": method_kernels(meth),
-        "fill_noise_rows": noise_kernels(law),
+        "values_and_grads": _dispatch(
+            f"objectives_{names(objectives)}", "the objectives' block kernels, by id.", "values_and_grads",
+            "p, X, G, F, T", [objective_kernels(o) for o in objectives],
+        ),
+        "method_steps": _dispatch(
+            f"methods_{names(methods)}", "the methods' block kernels, by id.", "method_steps",
+            "k, h, X, G, M, V, clipped, T, u, w", [method_kernels(m) for m in methods],
+        ),
+        "fill_noise_rows": _dispatch(
+            f"laws_{names(laws)}", "the noise laws' block kernels, by id.", "fill_noise_rows",
+            "p, seed, rep0, rep_inc, step0, step_inc, out, work", [noise_kernels(law) for law in laws],
+        ),
     }
     return specialize(
-        f"run_{obj.name}_{meth.name}_{law.name}",
-        f"the block runner of objective {obj.name!r}, method {meth.name!r}, noise law {law.name!r}.",
+        f"run_{label}", f"the block runner of objectives {[o.name for o in objectives]}, methods "
+        f"{[m.name for m in methods]}, noise laws {[law.name for law in laws]}.",
         templates={"run_block": (engine._run_block, "@jit")},
-        kernels={}, constants={"NOISY": not law.exact}, uses=uses,
+        kernels={}, constants={"NOISY": tuple(not law.exact for law in laws)}, uses=uses,
     ).run_block  # fmt: skip
+
+
+def runner(obj, meth, law) -> Callable:
+    """The engine's block runner for one (objective, method, noise law), ids bound.
+
+    Built-in components share one runner, generated for the family of all
+    built-ins (compiled once, like a hand-written dispatcher: a test suite or a
+    catalogue check runs dozens of combinations, and compiling each on its own
+    costs 5-12 s); a combination with a user component gets a runner of its
+    own, generated for those three components only.
+    """
+    from .methods import METHODS
+    from .noise import LAWS
+    from .objectives import OBJECTIVES
+
+    registries = (OBJECTIVES, METHODS, LAWS)
+    chosen = (obj, meth, law)
+    if all(reg.get(c.name) is c for reg, c in zip(registries, chosen)):
+        family = tuple(tuple(reg.values()) for reg in registries)
+    else:
+        family = tuple((c,) for c in chosen)
+    ids = tuple(members.index(c) for members, c in zip(family, chosen))
+    return functools.partial(_family_runner(*family), *ids)

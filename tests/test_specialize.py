@@ -1,4 +1,4 @@
-"""Per-combination kernels (sims.specialize): a cached kernel always belongs to the code it was compiled from.
+"""Generated kernels (sims.specialize): a cached kernel always belongs to the code it was compiled from.
 
 numba's on-disk cache indexes a function by its source file and qualified name; every
 generated module is a file named by the digest of its text and of the sources it imports,
@@ -32,19 +32,27 @@ def _cache_file_stem(dispatcher) -> str:
 
 
 @needs_jit
-def test_two_combinations_never_share_a_generated_file_or_cache_entry():
+def test_built_ins_share_one_runner_and_other_families_never_share_a_file_or_cache_entry():
     obj, law = sims.OBJECTIVES["quadratic"], sims.LAWS["none"]
     a = specialize.runner(obj, sims.METHODS["sgd"], law)
     b = specialize.runner(obj, sims.METHODS["clipped_sgd"], law)
-    c = specialize.runner(sims.OBJECTIVES["quartic"], sims.METHODS["sgd"], law)
-    files = {Path(f.py_func.__code__.co_filename) for f in (a, b, c)}
+    # one compiled runner for the family of built-ins; the members' ids are their registry positions
+    assert a.func is b.func
+    methods = list(sims.METHODS.values())
+    assert (a.args[1], b.args[1]) == (methods.index(sims.METHODS["sgd"]), methods.index(sims.METHODS["clipped_sgd"]))
+    # components that are not the registry's entries: a family of their own each
+    c = specialize.runner(obj, dataclasses.replace(sims.METHODS["sgd"], name="sgd_copy"), law)
+    d = specialize.runner(obj, dataclasses.replace(sims.METHODS["clipped_sgd"], name="clipped_copy"), law)
+    assert c.args == d.args == (0, 0, 0)
+    runners = [f.func for f in (a, c, d)]
+    files = {Path(f.py_func.__code__.co_filename) for f in runners}
     assert len(files) == 3 and all(f.exists() for f in files)
-    assert len({_cache_file_stem(f) for f in (a, b, c)}) == 3
+    assert len({_cache_file_stem(f) for f in runners}) == 3
     for f in files:
         # the file name is the digest of what it contains: each names its own components
         assert f.stem.startswith(specialize._PREFIX + "run_")
-    # the same combination is the same module (and so the same compiled function)
-    assert specialize.runner(obj, sims.METHODS["sgd"], law) is a
+    # the same family is the same module (and so the same compiled function)
+    assert specialize.runner(obj, sims.METHODS["adam"], sims.LAWS["stable"]).func is a.func
 
 
 _KERNEL = '''
