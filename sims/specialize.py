@@ -81,14 +81,20 @@ def _import_line(kernel: Callable, name: str) -> tuple[str, ModuleType]:
     return f"from {func.__module__} import {func.__qualname__} as {name}", module
 
 
-def _template_text(template: Callable, name: str, decorator: str, bound: set[str]) -> tuple[list[str], str, ModuleType]:
-    """The imports of ``template``'s free names from its own module, and its source as ``name``."""
+def _template_imports(template: Callable, bound: set[str]) -> list[str]:
+    """The imports of ``template``'s free names (other than ``bound``) from its own module."""
     module = sys.modules[template.__module__]
     free = sorted(
         n for n in set(template.__code__.co_names) - bound
         if n in vars(module) and not (hasattr(builtins, n) and getattr(builtins, n) is vars(module)[n])
     )  # fmt: skip
-    imports = [f"from {template.__module__} import {', '.join(free)}"] if free else []
+    return [f"from {template.__module__} import {', '.join(free)}"] if free else []
+
+
+def _template_text(template: Callable, name: str, decorator: str, bound: set[str]) -> tuple[list[str], str, ModuleType]:
+    """The imports of ``template``'s free names from its own module, and its source as ``name``."""
+    module = sys.modules[template.__module__]
+    imports = _template_imports(template, bound)
     source = textwrap.dedent(inspect.getsource(template))
     head = f"def {template.__name__}("
     if not source.startswith(head):
@@ -310,55 +316,107 @@ def user_kernel(func: Callable, owner: str, label: str) -> Callable:
     return module.kernel
 
 
+def _objective_binding(obj) -> tuple[Callable, dict, dict]:
+    from . import objectives
+
+    return objectives._values_and_grads, {"kernel": obj.kernel}, {"SEPARABLE": bool(obj.separable)}
+
+
+def _method_binding(meth) -> tuple[Callable, dict, dict]:
+    from . import methods
+
+    return methods._method_steps, {"step": meth.step}, {"USES_GRADIENT_NORM": bool(meth.uses_gradient_norm)}
+
+
+def _noise_binding(law) -> tuple[Callable, dict, dict]:
+    from . import noise
+
+    if law.transform is not None:
+        return noise._fill_rows_by_lanes, {"transform": law.transform}, {}
+    return noise._fill_rows_by_rows, {"row": law.row}, {}
+
+
 @functools.cache  # per component (equal components have equal kernels): no digest per call
 def objective_kernels(obj) -> ModuleType:
     """The objective's block kernel ``values_and_grads(p, X, G, F, T)`` and ``value_and_grad(p, x, g)``."""
     from . import objectives
 
+    template, kernels, constants = _objective_binding(obj)
     return specialize(
         f"objective_{obj.name}", f"the block kernels of objective {obj.name!r}.",
         templates={
-            "values_and_grads": (objectives._values_and_grads, "@jit(refcount=False)"),
+            "values_and_grads": (template, "@jit(refcount=False)"),
             "value_and_grad": (objectives._value_and_grad, "@jit"),
         },
-        kernels={"kernel": obj.kernel}, constants={"SEPARABLE": bool(obj.separable)}, uses={},
+        kernels=kernels, constants=constants, uses={},
     )  # fmt: skip
 
 
 @functools.cache  # per component (equal components have equal kernels): no digest per call
 def method_kernels(meth) -> ModuleType:
     """The method's block kernel ``method_steps(k, h, X, G, M, V, clipped, T, u, w)``."""
-    from . import methods
-
+    template, kernels, constants = _method_binding(meth)
     return specialize(
         f"method_{meth.name}", f"the block kernel of method {meth.name!r}.",
-        templates={"method_steps": (methods._method_steps, "@jit(refcount=False)")},
-        kernels={"step": meth.step}, constants={"USES_GRADIENT_NORM": bool(meth.uses_gradient_norm)}, uses={},
+        templates={"method_steps": (template, "@jit(refcount=False)")}, kernels=kernels, constants=constants, uses={},
     )  # fmt: skip
 
 
 @functools.cache  # per component (equal components have equal kernels): no digest per call
 def noise_kernels(law) -> ModuleType:
     """The law's block kernel ``fill_noise_rows(p, seed, rep0, rep_inc, step0, step_inc, out, work)``."""
-    from . import noise
-
-    by_lanes = law.transform is not None
-    template = noise._fill_rows_by_lanes if by_lanes else noise._fill_rows_by_rows
+    template, kernels, constants = _noise_binding(law)
     return specialize(
         f"noise_{law.name}", f"the block kernel of noise law {law.name!r}.",
-        templates={"fill_noise_rows": (template, "@jit(refcount=False)")},
-        kernels={"transform": law.transform} if by_lanes else {"row": law.row}, constants={}, uses={},
+        templates={"fill_noise_rows": (template, "@jit(refcount=False)")}, kernels=kernels, constants=constants, uses={},
     )  # fmt: skip
 
 
-def _dispatch(label: str, doc: str, name: str, args: str, members: list[ModuleType]) -> ModuleType:
-    """Generate ``name(which, *args)`` calling member ``which``'s block kernel ``name``."""
-    lines = ["from sims._numba import jit"]
-    lines += [f"from {m.__name__} import {name} as {name}_{i}" for i, m in enumerate(members)]
-    lines += ["", "", "@jit(refcount=False)", f"def {name}(which, {args}):"]
-    for i in range(len(members)):
-        lines += [f"    {'if' if i == 0 else 'elif'} which == {i}:", f"        {name}_{i}({args})"]
-    return generate(label, doc, lines, [_numba, *members])
+class _Bind(ast.NodeTransformer):
+    """Replace names in a template's body: constants by their values, the others by new names."""
+
+    def __init__(self, constants: dict, renamed: dict[str, str]):
+        self.constants, self.renamed = constants, renamed
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.constants:
+            return ast.copy_location(ast.Constant(self.constants[node.id]), node)
+        if node.id in self.renamed:
+            return ast.copy_location(ast.Name(self.renamed[node.id], node.ctx), node)
+        return node
+
+
+def _dispatch(label: str, doc: str, name: str, bindings: list[tuple[Callable, dict, dict]]) -> ModuleType:
+    """Generate ``name(which, *args)``: the body of member ``which``'s block-kernel template.
+
+    Each member's template body is written into its own branch, with its kernels
+    imported under numbered names, its facts written as literals and its local
+    variables numbered, so the family compiles as one function, as a
+    hand-written dispatcher would (compiling each member's block kernel on its
+    own first and calling it was measured to double a cold start).
+    """
+    lines, modules, branches, args = ["from sims._numba import jit"], [_numba], [], None
+    for i, (template, kernels, constants) in enumerate(bindings):
+        node = ast.parse(textwrap.dedent(inspect.getsource(template))).body[0]
+        params = [a.arg for a in node.args.args]
+        if args is not None and params != args:
+            raise TypeError(f"templates of one dispatch must take the same arguments: {params} != {args}")
+        args = params
+        local = set(template.__code__.co_varnames) - set(params)
+        binder = _Bind(constants, {**{k: f"{k}_{i}" for k in kernels}, **{v: f"{v}_{i}" for v in local}})
+        body = node.body[1:] if isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) else node.body
+        for kname, kernel in kernels.items():
+            line, module = _import_line(kernel, f"{kname}_{i}")
+            lines.append(line)
+            modules.append(module)
+        for line in _template_imports(template, set(kernels) | set(constants)):
+            if line not in lines:
+                lines.append(line)
+        modules.append(sys.modules[template.__module__])
+        branches.append(f"    {'if' if i == 0 else 'elif'} which == {i}:")
+        branches += [textwrap.indent(ast.unparse(binder.visit(stmt)), " " * 8) for stmt in body]
+    lines += ["", "", "@jit(refcount=False)", f"def {name}(which, {', '.join(args)}):", *branches]
+    return generate(label, doc, lines, modules)
 
 
 @functools.cache  # per family: no digest per call
@@ -378,15 +436,15 @@ def _family_runner(objectives: tuple, methods: tuple, laws: tuple) -> Callable:
     uses = {
         "values_and_grads": _dispatch(
             f"objectives_{names(objectives)}", "the objectives' block kernels, by id.", "values_and_grads",
-            "p, X, G, F, T", [objective_kernels(o) for o in objectives],
+            [_objective_binding(o) for o in objectives],
         ),
         "method_steps": _dispatch(
             f"methods_{names(methods)}", "the methods' block kernels, by id.", "method_steps",
-            "k, h, X, G, M, V, clipped, T, u, w", [method_kernels(m) for m in methods],
+            [_method_binding(m) for m in methods],
         ),
         "fill_noise_rows": _dispatch(
             f"laws_{names(laws)}", "the noise laws' block kernels, by id.", "fill_noise_rows",
-            "p, seed, rep0, rep_inc, step0, step_inc, out, work", [noise_kernels(law) for law in laws],
+            [_noise_binding(law) for law in laws],
         ),
     }
     return specialize(
