@@ -17,7 +17,7 @@ InsufficientMemory
     memory limit (``max_memory=``, ``SANDBOX_MAX_MEMORY`` or the available memory).
 """
 
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 
 from .engine import METRICS, SimulationResult, record_grid, simulate
 from .methods import METHODS

@@ -3,14 +3,15 @@
 Design
 ------
 * :func:`simulate` validates everything in Python, then runs the compiled
-  kernel :func:`_run_block` on blocks of replicates (one Python thread per
+  block runner (the template :func:`_run_block`, specialized to the run's
+  objective, method and noise law by :mod:`sims.specialize`) on blocks of replicates (one Python thread per
   block; the kernel releases the GIL) and blocks of steps (so long runs can
   show progress).  All state lives in arrays, so a run can be continued
   block after block.
 * Inside the kernel, replicates are advanced as the rows of blocks: per
   step, the objective, the norms and the method each run once on a whole
-  block (:func:`sims.objectives.values_and_grads`,
-  :func:`sims.methods.method_steps`), in loops that vectorize across
+  block (the components' block kernels ``values_and_grads`` and
+  ``method_steps``, with the component's kernel inlined), in loops that vectorize across
   replicates when d is small and across coordinates when it is large; the
   noise of a block is drawn for many steps at once (:mod:`sims.noise`).
 * Noise is counter-based (:mod:`sims.rng`), hence identical for any thread
@@ -51,10 +52,13 @@ from typing import Any
 import numba
 import numpy as np
 
+from sandbox import names
+
+from . import specialize
 from ._numba import jit
-from .methods import METHODS, method_steps
-from .noise import LAWS, NOISE_BLOCK, fill_noise_rows
-from .objectives import OBJECTIVES, values_and_grads
+from .methods import METHODS
+from .noise import LAWS, NOISE_BLOCK
+from .objectives import OBJECTIVES
 from .vecmath import row_norms
 from .memory import check_memory
 from .params import InvalidParameter
@@ -62,17 +66,7 @@ from .progress import Progress
 from .rng import check_seed
 from .schedules import pack_schedules
 
-METRICS = (
-    "grad_norm",
-    "f_gap",
-    "min_grad_norm",
-    "avg_min_grad",
-    "avg_grad_norm",
-    "avg_grad_norm_sq",
-    "clip_fraction",
-    "f_gap_avg_iterate",
-    "local_smoothness",
-)
+METRICS = tuple(names.METRICS)
 _N_METRICS = len(METRICS)
 # accumulator columns; _ACC_W, the total averaging weight sum_{j<=k} w_j, is the same for every
 # replicate that has not diverged (it is kept per replicate so that a run can continue block after block);
@@ -95,7 +89,7 @@ def _schedule_values(k, coef, table, use_table, out):
 
 
 # Replicates advanced together, as the rows of (G, d) blocks: G = _GROUP_LANES // d (at least 1).
-# Every kernel of a step runs once per block (one dispatch on the objective and the method per
+# Every kernel of a step runs once per block (one call of the objective's and the method's block kernels per
 # block-step, not per replicate), as flat loops that vectorize across the replicates when d is
 # small and across coordinates when it is large; and the replicates' chains of dependent
 # operations (gradient, norm, division, update) overlap.
@@ -106,13 +100,17 @@ _CHUNK_LANES = 65536
 _SUM_MIN, _SUM_MING, _SUM_G, _SUM_G2, _SUM_CLIP = range(5)
 
 
-@jit
 def _run_block(
-    obj_id, obj_p, f_star, meth_id, coef, table, use_table, law_id, law_p, seed,
+    objective_id, method_id, law_id, obj_p, f_star, coef, table, use_table, law_p, seed,
     r0, r1, k0, k1, K, rec_steps, rec_ptr0, avg_power, track_avg,
     X, M, V, XBAR, ACC, DIV, REC, XREC, record_x,
 ):  # fmt: skip
     """Advance replicates r0..r1-1 from step k0 to k1 (k1 <= K; k = K only evaluates).
+
+    A template (:mod:`sims.specialize`): compiled per family of components,
+    with the generated dispatchers ``values_and_grads``, ``method_steps``,
+    ``fill_noise_rows`` (their first argument is the member's id) and the
+    tuple ``NOISY`` (False for the law without noise) bound to it.
 
     Steps are 0-based: iteration k evaluates the gradient at x_k, records if
     k is a recorded step, and (if k < K) applies update k to get x_{k+1}.
@@ -138,7 +136,7 @@ def _run_block(
     XI = np.empty((G, S, d))
     noise_scratch = np.empty((2, max(d, NOISE_BLOCK)))
     # increments of fill_noise_rows as int64 variables, not literal constants: the same compiled
-    # specialization serves the engine and sample_noise
+    # specialization of the law's block kernel serves the engine and sample_noise
     same, next_step = np.int64(0), np.int64(1)
     H = np.empty((S, P))
     C = np.empty(S)  # weight of x_k in the running weighted average: w_k / sum_{j<=k} w_j
@@ -212,7 +210,7 @@ def _run_block(
             Fb, F2b, GNb, CLb, Ub, Wb = f[:n], f_other[:n], gnorm[:n], clipped[:n], u[:n], w[:n]
             for a in range(n):
                 if live[a]:
-                    if n_upd > 0 and law_id != 0:
+                    if n_upd > 0 and NOISY[law_id]:  # noqa: F821  (bound per family)
                         fill_noise_rows(law_id, law_p, seed, g0 + a, same, kc, next_step, XI[a, :n_upd], noise_scratch)
                 else:
                     frozen[a] = Xb[a]
@@ -227,7 +225,7 @@ def _run_block(
             for s in range(ke - kc):
                 k = kc + s
                 recording = ptr < n_rec and rec_steps[ptr] == k
-                values_and_grads(obj_id, obj_p, Xb, Gb, Fb, Tb)
+                values_and_grads(objective_id, obj_p, Xb, Gb, Fb, Tb)
                 row_norms(Gb, GNb)
                 n_new = 0
                 for a in range(n):
@@ -254,7 +252,7 @@ def _run_block(
                         xbar_flat[j] += c * (x_flat[j] - xbar_flat[j])
                 if recording:
                     if track_avg:
-                        values_and_grads(obj_id, obj_p, XBARb, GMb, F2b, Tb)
+                        values_and_grads(objective_id, obj_p, XBARb, GMb, F2b, Tb)
                     num = k + 1.0
                     for a in range(n):
                         if not live[a]:
@@ -278,13 +276,13 @@ def _run_block(
                     # the method's parameters at step k, and its update with the stochastic gradients
                     for j in range(P):
                         h[j] = H[s, j]
-                    if law_id == 0:
-                        method_steps(meth_id, k, h, Xb, Gb, Mb, Vb, CLb, Tb, Ub, Wb)
+                    if not NOISY[law_id]:  # noqa: F821
+                        method_steps(method_id, k, h, Xb, Gb, Mb, Vb, CLb, Tb, Ub, Wb)
                     else:
                         for a in range(n):
                             for i in range(d):
                                 GSb[a, i] = Gb[a, i] + XI[a, s, i]
-                        method_steps(meth_id, k, h, Xb, GSb, Mb, Vb, CLb, Tb, Ub, Wb)
+                        method_steps(method_id, k, h, Xb, GSb, Mb, Vb, CLb, Tb, Ub, Wb)
                     for a in range(n):
                         sums[_SUM_CLIP, a] += CLb[a]
                     if recording:
@@ -292,7 +290,7 @@ def _run_block(
                         for a in range(n):
                             for i in range(d):
                                 MIDb[a, i] = 0.5 * (Xb[a, i] + xprev[a, i])
-                        values_and_grads(obj_id, obj_p, MIDb, GMb, F2b, Tb)
+                        values_and_grads(objective_id, obj_p, MIDb, GMb, F2b, Tb)
                         for a in range(n):
                             if not live[a]:
                                 continue
@@ -700,7 +698,7 @@ def simulate(
     obj_p = obj.pack(obj_vals)
     law_p = law.pack(law_vals)
     f_star = float(obj.f_star(d, obj_vals))
-    args_static = (obj.id, obj_p, f_star, meth.id, coef, table, use_table, law.id, law_p, np.uint64(seed))
+    args_static = (obj_p, f_star, coef, table, use_table, law_p, np.uint64(seed))
 
     # one lockstep block of replicates per thread (blocks must stay large for the flat loops)
     n_blocks = min(R, threads)
@@ -709,15 +707,17 @@ def simulate(
     n_step_blocks = min(K, 100) if progress else 1
     k_bounds = np.unique(np.linspace(0, K, n_step_blocks + 1).astype(np.int64))
 
-    # An empty call compiles (or loads from cache) the kernel outside the timed region.
+    # Generating the combination's runner and an empty call compile it (or load it from the
+    # cache) outside the timed region.
     t_compile = time.perf_counter()
-    _run_block(*args_static, 0, 0, 0, 0, K, steps, 0, float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x))
+    run_block = specialize.runner(obj, meth, law)
+    run_block(*args_static, 0, 0, 0, 0, K, steps, 0, float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x))
     compile_time = time.perf_counter() - t_compile
 
     t0 = time.perf_counter()
     bar = Progress(total=int(K) * R * d, desc=f"{meth.name} on {obj.name}", enabled=progress)
     def advance(r0, r1, k0, k1, ptr0):
-        _run_block(*args_static, int(r0), int(r1), int(k0), int(k1), K, steps, ptr0,
+        run_block(*args_static, int(r0), int(r1), int(k0), int(k1), K, steps, ptr0,
                    float(avg_power), True, X, M, V, XBAR, ACC, DIV, REC, XREC, bool(record_x))  # fmt: skip
 
     pool = ThreadPoolExecutor(max_workers=n_blocks) if n_blocks > 1 else None

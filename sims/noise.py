@@ -1,7 +1,7 @@
 """Noise laws injected into the gradient: ``g = grad f(x) + xi``.
 
-Each law is one :class:`NoiseLaw` registry entry plus one branch of the
-compiled dispatcher :func:`fill_noise`.  All samplers draw from the
+Each law is one :class:`NoiseLaw` definition: parameters, compiled kernel
+and facts.  All samplers draw from the
 counter-based generator of :mod:`sims.rng`, so a draw is a pure function of
 ``(seed, replicate, step, coordinate[, lane])``: identical for every thread
 count and for every method run with the same seed.
@@ -55,10 +55,11 @@ attempt, so rejection stays counter-based.
 
 How blocks are drawn
 --------------------
-:func:`fill_noise_rows` is the one implementation behind the engine,
+A law's block kernel ``fill_noise_rows`` (generated from one of two templates
+by :mod:`sims.specialize`) is the one implementation behind the engine,
 :func:`sample_noise` and :func:`fill_noise`.  For the laws whose coordinates
-are transforms of one uniform pair each (gaussian, stable, pareto, log_tail)
-it draws blocks of ~:data:`NOISE_BLOCK` lanes in two flat loops, all uniforms
+are transforms of one uniform pair each (a ``transform`` kernel: gaussian,
+stable, pareto, log_tail) it draws blocks of ~:data:`NOISE_BLOCK` lanes in two flat loops, all uniforms
 (:func:`sims.rng.uniform_lanes`, vectorized Philox) then all transforms; the
 stable transform is :func:`sims.vecmath.stable_lanes` and the Gaussian one
 Box-Muller with :mod:`sims.vecmath`'s ``log`` and ``cospi``, all vectorized
@@ -70,10 +71,12 @@ compiled (not under ``NUMBA_DISABLE_JIT=1``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
+from . import specialize
 from . import vecmath as vm
 from ._numba import jit, wide_vectors
 from .memory import check_memory
@@ -94,10 +97,30 @@ class NoiseLaw(Component):
     isotropic : bool
         True when the d coordinates are drawn jointly (rotation invariant),
         False when they are i.i.d.
+    transform : numba kernel ``(p, u1, u2, out) -> None`` or None
+        For laws whose coordinates are i.i.d. transforms of one uniform pair
+        each (lane 0): ``out[j]`` from ``(u1[j], u2[j])``, lane by lane (the
+        uniforms may be overwritten).  Such laws are drawn in blocks of
+        lanes, all uniforms then all transforms (module docstring).
+    row : numba kernel ``(p, seed, replicate, step, out) -> None`` or None
+        For the other laws: the noise vector of ``(seed, replicate, step)``.
+    exact : bool
+        True for the law without noise: the engine then draws nothing and
+        uses the exact gradient.
+
+    Exactly one of ``transform`` and ``row`` is given.  ``p`` is the packed
+    parameter vector (:meth:`Component.pack`), validated by the registry.
     """
 
     kind: str = "noise law"
     isotropic: bool = False
+    transform: Callable | None = field(default=None, repr=False)
+    row: Callable | None = field(default=None, repr=False)
+    exact: bool = False
+
+    def __post_init__(self):
+        if (self.transform is None) == (self.row is None):
+            raise TypeError(f"noise law {self.name!r}: give exactly one of transform and row")
 
 
 _SCALE = Param("scale", 1.0, 0.0, math.inf, lo_open=True, doc="scale sigma of the noise")
@@ -111,53 +134,6 @@ _ALPHA = Param(
     doc=f"stability index (>= {STABLE_ALPHA_MIN:g}: below, draws overflow the float range with non-negligible probability)",
 )  # fmt: skip
 _BETA = Param("beta", 0.0, -1.0, 1.0, doc="skewness (S1 parameterisation)")
-
-LAWS = Registry(
-    "noise law",
-    [
-        NoiseLaw(name="none", id=0, doc="no noise: exact gradients (deterministic theorems)"),
-        NoiseLaw(name="gaussian", id=1, params=(_SCALE,), doc="i.i.d. N(0, scale^2) coordinates"),
-        NoiseLaw(
-            name="stable",
-            id=2,
-            params=(_ALPHA, _BETA, _SCALE),
-            doc="i.i.d. alpha-stable S(alpha, beta, scale) coordinates, S1 parameterisation (alpha=2: N(0, 2 scale^2))",
-        ),
-        NoiseLaw(
-            name="stable_isotropic",
-            id=3,
-            params=(_ALPHA, _SCALE),
-            isotropic=True,
-            doc="isotropic (sub-Gaussian) alpha-stable vector: every unit projection is S(alpha, 0, scale) (alpha=2: N(0, 2 scale^2 I))",
-        ),
-        NoiseLaw(
-            name="student_t",
-            id=4,
-            params=(Param("df", 3.0, 0.0, math.inf, lo_open=True, doc="degrees of freedom nu"), _SCALE),
-            doc="i.i.d. scale * Student-t(df) coordinates: E|xi_i|^p < inf iff p < df",
-        ),
-        NoiseLaw(
-            name="pareto",
-            id=5,
-            params=(Param("alpha", 1.5, 1.0, math.inf, lo_open=True, doc="tail index: P(X > x) ~ x^-alpha"), _SCALE),
-            doc="i.i.d. centred Lomax scale (U^(-1/alpha) - 1) - scale/(alpha-1): one-sided tail, mean 0",
-        ),
-        NoiseLaw(
-            name="log_tail",
-            id=6,
-            params=(Param("alpha", 1.5, 1.0, 2.0, lo_open=True, doc="moment index: E|X|^alpha finite, higher ones not"), _SCALE),
-            doc="i.i.d. symmetric, P(|X| > scale x) = x^-alpha/(1 + ln x)^2 for x >= 1: E|X|^alpha = scale^alpha (1 + alpha)",
-        ),
-        NoiseLaw(
-            name="bounded",
-            id=7,
-            params=(Param("radius", 1.0, 0.0, math.inf, lo_open=True, doc="almost-sure bound on ||xi||"),),
-            isotropic=True,
-            doc="uniform in the ball of radius `radius` (d = 1: uniform on [-radius, radius])",
-        ),
-    ],
-)
-
 
 # ----------------------------------------------------------------------------- kernels
 
@@ -231,58 +207,64 @@ def log_tail_log_radius(v, alpha):
 
 
 @jit(refcount=False)
-def _fill_row(law_id, p, seed, replicate, step, out):
-    """The noise vector of ``(seed, replicate, step)`` for the laws drawn row by row
-    (those not in ``_PAIR_TRANSFORM_LAWS``)."""
+def _none_row(p, seed, replicate, step, out):
+    for i in range(out.shape[0]):
+        out[i] = 0.0
+
+
+@jit(refcount=False)
+def _stable_isotropic_row(p, seed, replicate, step, out):
+    # sqrt(A) * N(0, 2 scale^2 I)
     d = out.shape[0]
-    if law_id == 0:  # none
-        for i in range(d):
-            out[i] = 0.0
-    elif law_id == 3:  # stable_isotropic: sqrt(A) * N(0, 2 scale^2 I)
-        alpha = p[0]
-        amplitude = _SQRT2 * p[1]
-        if alpha != 2.0:  # at alpha = 2 the mixing variable A is exactly 1
-            u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
-            half = 0.5 * alpha
-            mixing = stable_from_uniforms(u1, u2, half, 1.0, math.cos(0.5 * _HALF_PI * alpha) ** (1.0 / half))
-            amplitude *= math.sqrt(mixing)
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            out[i] = amplitude * normal_from_uniforms(u1, u2)
-    elif law_id == 4:  # student_t, Bailey (1994) polar method; lane = attempt number
-        df = p[0]
-        for i in range(d):
-            lane = 0
+    alpha = p[0]
+    amplitude = _SQRT2 * p[1]
+    if alpha != 2.0:  # at alpha = 2 the mixing variable A is exactly 1
+        u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
+        half = 0.5 * alpha
+        mixing = stable_from_uniforms(u1, u2, half, 1.0, math.cos(0.5 * _HALF_PI * alpha) ** (1.0 / half))
+        amplitude *= math.sqrt(mixing)
+    for i in range(d):
+        u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+        out[i] = amplitude * normal_from_uniforms(u1, u2)
+
+
+@jit(refcount=False)
+def _student_t_row(p, seed, replicate, step, out):
+    # Bailey (1994) polar method; lane = attempt number
+    df = p[0]
+    for i in range(out.shape[0]):
+        lane = 0
+        u1, u2 = uniform_pair(seed, replicate, step, i, lane)
+        a = 2.0 * u1 - 1.0
+        w = a * a + (2.0 * u2 - 1.0) ** 2
+        while w > 1.0:  # accepted with probability pi/4
+            lane += 1
             u1, u2 = uniform_pair(seed, replicate, step, i, lane)
             a = 2.0 * u1 - 1.0
             w = a * a + (2.0 * u2 - 1.0) ** 2
-            while w > 1.0:  # accepted with probability pi/4
-                lane += 1
-                u1, u2 = uniform_pair(seed, replicate, step, i, lane)
-                a = 2.0 * u1 - 1.0
-                w = a * a + (2.0 * u2 - 1.0) ** 2
-            # T = a sqrt(df (w^(-2/df) - 1) / w); expm1 keeps accuracy for large df
-            out[i] = p[1] * a * math.sqrt(df * math.expm1(-2.0 * math.log(w) / df) / w)
-    elif law_id == 7:  # bounded: uniform direction times radius * U^(1/d)
-        sum_sq = 0.0
-        for i in range(d):
-            u1, u2 = uniform_pair(seed, replicate, step, i, 0)
-            z = normal_from_uniforms(u1, u2)
-            out[i] = z
-            sum_sq += z * z
-        u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
-        # ||xi|| = radius * U^(1/d) < radius, up to a few ulps of rounding in the normalisation
-        factor = p[0] * u1 ** (1.0 / d) / math.sqrt(sum_sq)
-        for i in range(d):
-            out[i] *= factor
+        # T = a sqrt(df (w^(-2/df) - 1) / w); expm1 keeps accuracy for large df
+        out[i] = p[1] * a * math.sqrt(df * math.expm1(-2.0 * math.log(w) / df) / w)
 
 
-# Laws whose coordinates are i.i.d. transforms of one uniform pair each (lane 0): their
-# blocks are drawn in two flat loops (all uniforms, then all transforms), which keeps
-# per-lane work free of dispatch and lets the loops vectorize.
-_PAIR_TRANSFORM_LAWS = (1, 2, 5, 6)
-# Lanes per block of fill_noise_rows' scratch: two arrays of this many doubles stay in the
-# first-level cache together with the block of output.
+@jit(refcount=False)
+def _bounded_row(p, seed, replicate, step, out):
+    # uniform direction times radius * U^(1/d)
+    d = out.shape[0]
+    sum_sq = 0.0
+    for i in range(d):
+        u1, u2 = uniform_pair(seed, replicate, step, i, 0)
+        z = normal_from_uniforms(u1, u2)
+        out[i] = z
+        sum_sq += z * z
+    u1, u2 = uniform_pair(seed, replicate, step, 0, 1)
+    # ||xi|| = radius * U^(1/d) < radius, up to a few ulps of rounding in the normalisation
+    factor = p[0] * u1 ** (1.0 / d) / math.sqrt(sum_sq)
+    for i in range(d):
+        out[i] *= factor
+
+
+# Lanes per block of the scratch of a law's block kernel: two arrays of this many doubles stay
+# in the first-level cache together with the block of output.
 NOISE_BLOCK = 1024
 
 
@@ -293,73 +275,133 @@ def _gaussian_lanes(u1, u2, scale, out):
         out[j] = scale * normal_from_uniforms(u1[j], u2[j])
 
 
+# The transforms are thin layers (dispatch=True: inserted into their caller before it is
+# compiled), so that the heavy vectorized loops are optimized once, in the law's block kernel.
+
+
 @jit(dispatch=True)
-def transform_lanes(law_id, p, u1, u2, out):
-    """Apply the law's transform lane by lane (``_PAIR_TRANSFORM_LAWS`` only).
-
-    The stable law is :func:`sims.vecmath.stable_lanes` (branch-free,
-    vectorized, accurate in the tails); ``p`` was validated by the registry.
-    The uniforms ``u1``, ``u2`` may be overwritten.
-    """
-    n = out.shape[0]
-    if law_id == 1:
-        _gaussian_lanes(u1, u2, p[0], out)
-    elif law_id == 2:
-        vm.stable_lanes(u1, u2, p[0], p[1], p[2], out)
-    elif law_id == 5:
-        alpha, scale = p[0], p[1]
-        for j in range(n):
-            out[j] = scale * (math.expm1(-math.log(u1[j]) / alpha) - 1.0 / (alpha - 1.0))
-    elif law_id == 6:
-        for j in range(n):
-            out[j] = math.copysign(p[1] * math.exp(log_tail_log_radius(u1[j], p[0])), u2[j] - 0.5)
+def _gaussian_transform(p, u1, u2, out):
+    _gaussian_lanes(u1, u2, p[0], out)
 
 
-@jit(refcount=False)
-def fill_noise_rows(law_id, p, seed, rep0, rep_inc, step0, step_inc, out, work):
-    """Fill ``out`` (rows, d): row a is the noise of (replicate ``rep0 + a*rep_inc``,
-    step ``step0 + a*step_inc``).
+@jit(dispatch=True)
+def _stable_transform(p, u1, u2, out):
+    # branch-free, vectorized, accurate in the tails
+    vm.stable_lanes(u1, u2, p[0], p[1], p[2], out)
 
-    ``work`` is a scratch array of shape (2, m) with m >= d (best
-    :data:`NOISE_BLOCK` or more, see :func:`noise_work`); the rows are drawn in
-    blocks of ``m // d``.  Every law's draws are a function of (seed,
-    replicate, step) only, so the values do not depend on the blocks, nor on
-    which rows are drawn together.
-    """
+
+@jit(dispatch=True)
+def _pareto_transform(p, u1, u2, out):
+    alpha, scale = p[0], p[1]
+    for j in range(out.shape[0]):
+        out[j] = scale * (math.expm1(-math.log(u1[j]) / alpha) - 1.0 / (alpha - 1.0))
+
+
+@jit(dispatch=True)
+def _log_tail_transform(p, u1, u2, out):
+    for j in range(out.shape[0]):
+        out[j] = math.copysign(p[1] * math.exp(log_tail_log_radius(u1[j], p[0])), u2[j] - 0.5)
+
+
+# The two templates of a law's block kernel ``fill_noise_rows(p, seed, rep0, rep_inc, step0,
+# step_inc, out, work)`` (:mod:`sims.specialize` binds ``transform`` or ``row`` per law): fill
+# ``out`` (rows, d), row a with the noise of (replicate ``rep0 + a*rep_inc``, step
+# ``step0 + a*step_inc``).  ``work`` is scratch of shape (2, m), m >= d (best NOISE_BLOCK or
+# more, see noise_work).  Every law's draws are a function of (seed, replicate, step) only, so
+# the values depend neither on the blocks nor on which rows are drawn together.
+
+
+def _fill_rows_by_lanes(p, seed, rep0, rep_inc, step0, step_inc, out, work):
+    """Template for laws with a ``transform``: blocks of ``m // d`` rows, all uniforms of a
+    block (:func:`sims.rng.uniform_lanes`, vectorized Philox) then all transforms."""
     rows, d = out.shape
-    if law_id in _PAIR_TRANSFORM_LAWS:
-        flat = out.reshape(rows * d)
-        u1, u2 = work[0], work[1]
-        block = max(1, u1.shape[0] // d)
-        for a0 in range(0, rows, block):
-            n_rows = min(block, rows - a0)
-            n = n_rows * d
-            uniform_lanes(seed, rep0 + a0 * rep_inc, rep_inc, step0 + a0 * step_inc, step_inc, n_rows, d, 0, u1, u2)
-            transform_lanes(law_id, p, u1[:n], u2[:n], flat[a0 * d : a0 * d + n])
-    else:
-        for a in range(rows):
-            _fill_row(law_id, p, seed, rep0 + a * rep_inc, step0 + a * step_inc, out[a])
+    flat = out.reshape(rows * d)
+    u1, u2 = work[0], work[1]
+    block = max(1, u1.shape[0] // d)
+    for a0 in range(0, rows, block):
+        n_rows = min(block, rows - a0)
+        n = n_rows * d
+        uniform_lanes(seed, rep0 + a0 * rep_inc, rep_inc, step0 + a0 * step_inc, step_inc, n_rows, d, 0, u1, u2)
+        transform(p, u1[:n], u2[:n], flat[a0 * d : a0 * d + n])  # noqa: F821  (bound per law)
+
+
+def _fill_rows_by_rows(p, seed, rep0, rep_inc, step0, step_inc, out, work):
+    """Template for laws with a ``row`` kernel: row by row."""
+    for a in range(out.shape[0]):
+        row(p, seed, rep0 + a * rep_inc, step0 + a * step_inc, out[a])  # noqa: F821  (bound per law)
+
+
+# ----------------------------------------------------------------------------- registry
+
+LAWS = Registry(
+    "noise law",
+    [
+        NoiseLaw(name="none", row=_none_row, exact=True, doc="no noise: exact gradients (deterministic theorems)"),
+        NoiseLaw(name="gaussian", transform=_gaussian_transform, params=(_SCALE,), doc="i.i.d. N(0, scale^2) coordinates"),
+        NoiseLaw(
+            name="stable",
+            transform=_stable_transform,
+            params=(_ALPHA, _BETA, _SCALE),
+            doc="i.i.d. alpha-stable S(alpha, beta, scale) coordinates, S1 parameterisation (alpha=2: N(0, 2 scale^2))",
+        ),
+        NoiseLaw(
+            name="stable_isotropic",
+            row=_stable_isotropic_row,
+            params=(_ALPHA, _SCALE),
+            isotropic=True,
+            doc="isotropic (sub-Gaussian) alpha-stable vector: every unit projection is S(alpha, 0, scale) (alpha=2: N(0, 2 scale^2 I))",
+        ),
+        NoiseLaw(
+            name="student_t",
+            row=_student_t_row,
+            params=(Param("df", 3.0, 0.0, math.inf, lo_open=True, doc="degrees of freedom nu"), _SCALE),
+            doc="i.i.d. scale * Student-t(df) coordinates: E|xi_i|^p < inf iff p < df",
+        ),
+        NoiseLaw(
+            name="pareto",
+            transform=_pareto_transform,
+            params=(Param("alpha", 1.5, 1.0, math.inf, lo_open=True, doc="tail index: P(X > x) ~ x^-alpha"), _SCALE),
+            doc="i.i.d. centred Lomax scale (U^(-1/alpha) - 1) - scale/(alpha-1): one-sided tail, mean 0",
+        ),
+        NoiseLaw(
+            name="log_tail",
+            transform=_log_tail_transform,
+            params=(Param("alpha", 1.5, 1.0, 2.0, lo_open=True, doc="moment index: E|X|^alpha finite, higher ones not"), _SCALE),
+            doc="i.i.d. symmetric, P(|X| > scale x) = x^-alpha/(1 + ln x)^2 for x >= 1: E|X|^alpha = scale^alpha (1 + alpha)",
+        ),
+        NoiseLaw(
+            name="bounded",
+            row=_bounded_row,
+            params=(Param("radius", 1.0, 0.0, math.inf, lo_open=True, doc="almost-sure bound on ||xi||"),),
+            isotropic=True,
+            doc="uniform in the ball of radius `radius` (d = 1: uniform on [-radius, radius])",
+        ),
+    ],
+)
+
 
 
 def noise_work(d: int) -> np.ndarray:
-    """Scratch for :func:`fill_noise_rows` drawing rows of d coordinates."""
+    """Scratch for a law's block kernel drawing rows of d coordinates."""
     return np.empty((2, max(d, NOISE_BLOCK)))
 
 
-def fill_noise(law_id, p, seed, replicate, step, out) -> None:
+def fill_noise(law, p, seed, replicate, step, out) -> None:
     """Write the noise vector of ``(seed, replicate, step)`` into ``out`` (contiguous, length d).
 
-    ``p`` holds the law's parameters in declaration order (see ``LAWS``).
-    The values are those that :func:`fill_noise_rows` (the engine) and
-    :func:`sample_noise` give for that replicate and step.
+    ``law`` is a :class:`NoiseLaw`; ``p`` holds its parameters in declaration
+    order.  The values are those that the engine and :func:`sample_noise`
+    give for that replicate and step (the same block kernel).
     """
     d = out.shape[0]
-    fill_noise_rows(law_id, p, seed, replicate, 0, step, 0, out.reshape(1, d), noise_work(d))
+    fill_rows = specialize.noise_kernels(law).fill_noise_rows
+    fill_rows(p, seed, replicate, 0, step, 0, out.reshape(1, d), noise_work(d))
 
 
-def _sample_block(law_id, p, seed, replicate, n, out) -> None:
+def _sample_block(law, p, seed, replicate, n, out) -> None:
     # row k = step k of one replicate (n = out.shape[0])
-    fill_noise_rows(law_id, p, seed, replicate, 0, 0, 1, out, noise_work(out.shape[1]))
+    fill_rows = specialize.noise_kernels(law).fill_noise_rows
+    fill_rows(p, seed, replicate, 0, 0, 1, out, noise_work(out.shape[1]))
 
 
 # ----------------------------------------------------------------------------- public
@@ -450,7 +492,7 @@ def sample_noise(
     d = 1 if dim is None else int(dim)
     check_memory(sample_memory(int(n), d), f"sample_noise with n = {n}, dim = {d}", max_memory)
     out = np.empty((int(n), d), dtype=np.float64)
-    _sample_block(comp.id, comp.pack(values), np.uint64(seed), int(replicate), int(n), out)
+    _sample_block(comp, comp.pack(values), np.uint64(seed), int(replicate), int(n), out)
     if dim is None and not comp.isotropic:
         return out[:, 0]
     return out

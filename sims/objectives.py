@@ -1,4 +1,4 @@
-"""Synthetic objectives: one registry entry and one compiled kernel each.
+"""Synthetic objectives: one definition each, holding its expression, kernel and facts.
 
 Each :class:`Objective` carries its *defining* sympy expression
 (:meth:`Objective.expression`); the compiled kernel is an optimised
@@ -40,6 +40,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from . import specialize
 from ._numba import jit
 from .params import Component, InvalidParameter, Param, Registry
 from .vecmath import row_sums
@@ -62,6 +63,16 @@ class Objective(Component):
         Default starting point.
     fixed_dim : int or None
         The dimension when the objective has no ``dim`` parameter.
+    kernel : numba kernel ``(p, X, G, F, T) -> None``
+        The compiled implementation of the expression on a block of points:
+        ``G[a] = grad f(X[a])`` and, for a ``separable`` objective, the
+        coordinate terms ``T[a, i] = phi(X[a, i])`` (summed into ``F`` by one
+        shared copy of the summation), else ``F[a] = f(X[a])``.  ``p`` is the
+        packed parameter vector (:meth:`Component.pack`).  Compiled
+        ``@jit(inline=True)``: inlined into the objective's specialized block
+        kernel (:mod:`sims.specialize`).
+    separable : bool
+        Whether ``f(x) = sum_i phi(x_i)`` (the kernel writes terms, not values).
     """
 
     kind: str = "objective"
@@ -69,11 +80,20 @@ class Objective(Component):
     f_star: Callable = field(repr=False)
     pairs: Callable = field(repr=False)
     x0: Callable = field(repr=False)
+    kernel: Callable = field(repr=False)
+    separable: bool = True
     fixed_dim: int | None = None
 
     def dimension(self, values: dict[str, float]) -> int:
         """The dimension d for resolved parameter values."""
         return int(values["dim"]) if self.fixed_dim is None else self.fixed_dim
+
+    def value_and_grad(self, p: np.ndarray, x: np.ndarray, g: np.ndarray) -> float:
+        """f(x) by the compiled kernel the engine runs, writing grad f(x) into ``g``.
+
+        ``p`` is ``self.pack(values)``; ``x`` and ``g`` are float64 arrays of length d.
+        """
+        return specialize.objective_kernels(self).value_and_grad(p, x, g)
 
     def expression(self, values: dict[str, float]) -> tuple[sp.Expr, list[sp.Symbol]]:
         """``(f, xs)``: the defining sympy expression and its d real symbols.
@@ -284,124 +304,6 @@ def huber_start(delta: float, slope: float, L: float) -> float:
 # Default start of exp_wall: every coordinate where |f'| = 100 L0/L1, i.e. local smoothness 101 L0.
 _EXP_WALL_X0 = math.log(101.0)  # times 1/L1
 
-OBJECTIVES = Registry(
-    "objective",
-    [
-        Objective(
-            name="quadratic",
-            id=0,
-            params=(
-                _DIM,
-                _positive("L", 1.0, "largest curvature"),
-                _COND,
-            ),
-            doc="f = 1/2 sum_i lambda_i x_i^2, lambda_i spread geometrically from L to L/cond: the L-smooth "
-            "baseline, (L0, L1) = (L, 0); x0 = (1, ..., 1)",
-            sympy_expr=_quadratic_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(p["L"], 0.0)],
-            x0=lambda d, p: np.ones(d),
-        ),
-        Objective(
-            name="quartic",
-            id=1,
-            params=(_DIM, _positive("a", 1.0, "coefficient")),
-            doc="f = a sum_i x_i^4: the simplest objective that is (L0, L1)-smooth but not L-smooth, "
-            "(16a/L1^2, L1) for every L1 > 0 (tight at L1|x_i| = 2); x0 = (1, ..., 1)",
-            sympy_expr=lambda xs, p: p["a"] * _separable(xs, lambda x: x**4),
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(16.0 * p["a"] / l1**2, l1) for l1 in _QUARTIC_L1],
-            x0=lambda d, p: np.ones(d),
-        ),
-        Objective(
-            name="norm_quartic",
-            id=2,
-            params=(_DIM, _COND),
-            doc="f = ||A x||^4, A = diag(a_i), a_i spread geometrically from 1 to 1/cond: a non-separable, "
-            "ill-conditioned quartic (its Hessian couples coordinates); pairs derived here "
-            "(16/L1^2 in 1-D; max(16, (4+8/cond^2)^3 cond^2/108)/L1^2 in d >= 2); x0 = (1, ..., 1)",
-            sympy_expr=_norm_quartic_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(_norm_quartic_l0(d, p["cond"], l1), l1) for l1 in _QUARTIC_L1],
-            x0=lambda d, p: np.ones(d),
-        ),
-        Objective(
-            name="cosh",
-            id=3,
-            params=(_DIM,),
-            doc="f = sum_i 2 cosh(x_i), f* = 2d: exponential growth in every direction, (L0, L1) = (2, 1), tight at 0 "
-            "(2cosh - 2|sinh| = 2e^{-|x|} <= 2); x0 = (3, ..., 3), where |f'| = 20 per coordinate",
-            sympy_expr=lambda xs, p: _separable(xs, lambda x: 2 * sp.cosh(x)),
-            f_star=lambda d, p: 2.0 * d,
-            pairs=lambda d, p: [(2.0, 1.0)],
-            x0=lambda d, p: np.full(d, 3.0),
-        ),
-        Objective(
-            name="exp_wall",
-            id=4,
-            params=(_DIM, _L0, _L1),
-            doc="f = sum_i (L0/L1^2)(e^{L1|x_i|} - 1 - L1|x_i|): convex, C^2, f* = 0, f'' = L0 + L1|f'| exactly "
-            "(pair (L0, L1), tight everywhere); the 'large fixed step diverges' instance of ICLR20 Thm 4 "
-            "(start it at exp_wall_start(M, L0, L1)); x0 = ln(101)/L1 per coordinate, where |f'| = 100 L0/L1",
-            sympy_expr=_exp_wall_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(p["L0"], p["L1"])],
-            x0=lambda d, p: np.full(d, _EXP_WALL_X0 / p["L1"]),
-        ),
-        Objective(
-            name="huber",
-            id=5,
-            params=(_DIM, _HUBER_SLOPE, _HUBER_L),
-            doc="f = sum_i L x_i^2/2 for |x_i| <= slope/L, slope|x_i| - slope^2/(2L) beyond: convex, C^1 with "
-            "L-Lipschitz gradient (the Hessian jumps at |x_i| = slope/L, so the C^1 relaxation of the (L0, L1) "
-            "definition applies), pair (L, 0); the 'small fixed step is slow' instance of ICLR20 Thm 4 "
-            "(start it at huber_start(delta, slope, L)); x0 = 10 slope/L per coordinate (linear region)",
-            sympy_expr=_huber_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(p["L"], 0.0)],
-            x0=lambda d, p: np.full(d, 10.0 * p["slope"] / p["L"]),
-        ),
-        Objective(
-            name="double_well",
-            id=6,
-            params=(_DIM,),
-            doc="f = sum_i (x_i^4/4 - x_i^2/2) + d/4: non-convex (local maximum at 0, minima f* = 0 at x_i = +-1), "
-            "pairs on the exact frontier derived here: (2, 3), (2 + 16/(3 sqrt 3), 1), (17.02..., 0.5); "
-            "x0 = (2, ..., 2), where f' = 6 per coordinate",
-            sympy_expr=lambda xs, p: _separable(xs, lambda x: x**4 / 4 - x**2 / 2) + sp.Rational(len(xs), 4),
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(_double_well_l0(l1), l1) for l1 in _DOUBLE_WELL_L1],
-            x0=lambda d, p: np.full(d, 2.0),
-        ),
-        Objective(
-            name="rosenbrock",
-            id=7,
-            params=(_positive("b", 100.0, "valley steepness"),),
-            fixed_dim=2,
-            doc="f = (1 - x)^2 + b (y - x^2)^2, f* = 0 at (1, 1): the counter-example, NOT (L0, L1)-smooth "
-            "(pairs = []): along the valley y = x^2 the gradient norm is 2|1 - x| while the Hessian grows like "
-            "8 b x^2; x0 = (-1.2, 1), the classical start",
-            sympy_expr=_rosenbrock_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [],
-            x0=lambda d, p: np.array([-1.2, 1.0]),
-        ),
-        Objective(
-            name="pseudo_huber",
-            id=8,
-            params=(_DIM, _positive("delta", 1.0, "width of the quadratic core, and the gradient bound")),
-            doc="f = sum_i delta^2 (sqrt(1 + (x_i/delta)^2) - 1): convex, L-smooth with L = 1 (pair (1, 0)), "
-            "|f'| < delta: the objective where skewed heavy-tailed noise makes the clipping bias visible "
-            "(docs/mathematics.md#pre-asymptotic-regimes); x0 = 5 delta per coordinate (|f'| = 0.98 delta)",
-            sympy_expr=_pseudo_huber_expr,
-            f_star=lambda d, p: 0.0,
-            pairs=lambda d, p: [(1.0, 0.0)],
-            x0=lambda d, p: np.full(d, 5.0 * p["delta"]),
-        ),
-    ],
-)
-
-
 # ----------------------------------------------------------------------------- kernels
 # p is the packed parameter vector in declaration order (p[0] = dim where declared).
 #
@@ -409,9 +311,9 @@ OBJECTIVES = Registry(
 # (one replicate of the engine), ``G[a] = grad f(X[a])``.  Separable objectives compute each
 # coordinate's term (into the (n, d) array T) and gradient in one flat loop over the block,
 # which vectorizes across replicates when d = 1 and across coordinates otherwise; the
-# dispatcher ``values_and_grads`` sums the terms of each row into ``F``.  The others write
-# ``F[a] = f(X[a])`` themselves.  The kernels are inlined into the dispatcher
-# (``@jit(inline=True)``).
+# objective's block kernel (the template ``_values_and_grads``) sums the terms of each row
+# into ``F``.  The others write ``F[a] = f(X[a])`` themselves.  The kernels are inlined into
+# the block kernel (``@jit(inline=True)``).
 
 
 @jit(inline=True)
@@ -547,57 +449,151 @@ def _pseudo_huber(p, X, G, F, T):
         g[j] = x[j] / h
 
 
-@jit(refcount=False)
-def values_and_grads(obj_id, p, X, G, F, T):
-    """``F[a] = f(X[a])`` and ``G[a] = grad f(X[a])`` for every row of the (n, d) block X.
+def _values_and_grads(p, X, G, F, T):
+    """Template of an objective's block kernel (:mod:`sims.specialize` binds ``kernel`` and
+    ``SEPARABLE`` per objective): ``F[a] = f(X[a])``, ``G[a] = grad f(X[a])`` for every row.
 
-    ``T`` is (n, d) scratch; dispatches on the registry id.  One call per
-    block of replicates and step of the engine: the kernels are inlined here,
-    and the call itself (without reference counting) costs little next to a
-    block's work.  Separable objectives write each coordinate's term into
-    ``T``, summed here (one copy of the summation for all of them).
+    ``T`` is (n, d) scratch.  One call per block of replicates and step of the
+    engine: the objective's kernel is inlined here, and the call itself
+    (without reference counting) costs little next to a block's work.
     """
-    separable = True
-    if obj_id == 0:
-        _quadratic(p, X, G, F, T)
-    elif obj_id == 1:
-        _quartic(p, X, G, F, T)
-    elif obj_id == 2:
-        _norm_quartic(p, X, G, F, T)
-        separable = False
-    elif obj_id == 3:
-        _cosh(p, X, G, F, T)
-    elif obj_id == 4:
-        _exp_wall(p, X, G, F, T)
-    elif obj_id == 5:
-        _huber(p, X, G, F, T)
-    elif obj_id == 6:
-        _double_well(p, X, G, F, T)
-    elif obj_id == 7:
-        _rosenbrock(p, X, G, F, T)
-        separable = False
-    elif obj_id == 8:
-        _pseudo_huber(p, X, G, F, T)
-    else:
-        T[:] = math.nan
-    if separable:
+    kernel(p, X, G, F, T)  # noqa: F821  (bound per objective)
+    if SEPARABLE:  # noqa: F821
         row_sums(T, F)
 
 
-@jit
-def value_and_grad(obj_id, p, x, g):
-    """f(x), writing grad f(x) into ``g``; dispatches on the registry id.
-
-    One point (``x``, ``g`` of length d); the engine evaluates blocks of points
-    with :func:`values_and_grads`, the same kernels.
-    """
+def _value_and_grad(p, x, g):
+    """Template: f(x), writing grad f(x) into ``g`` (one point; ``x``, ``g`` of length d),
+    by the objective's block kernel ``values_and_grads`` on a block of one row."""
     d = x.shape[0]
     X = np.empty((1, d))
     G = np.empty((1, d))
     F = np.empty(1)
     for i in range(d):
         X[0, i] = x[i]
-    values_and_grads(obj_id, p, X, G, F, np.empty((1, d)))
+    values_and_grads(p, X, G, F, np.empty((1, d)))  # noqa: F821  (bound per objective)
     for i in range(d):
         g[i] = G[0, i]
     return F[0]
+
+
+# ----------------------------------------------------------------------------- registry
+
+OBJECTIVES = Registry(
+    "objective",
+    [
+        Objective(
+            name="quadratic",
+            kernel=_quadratic,
+            params=(
+                _DIM,
+                _positive("L", 1.0, "largest curvature"),
+                _COND,
+            ),
+            doc="f = 1/2 sum_i lambda_i x_i^2, lambda_i spread geometrically from L to L/cond: the L-smooth "
+            "baseline, (L0, L1) = (L, 0); x0 = (1, ..., 1)",
+            sympy_expr=_quadratic_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(p["L"], 0.0)],
+            x0=lambda d, p: np.ones(d),
+        ),
+        Objective(
+            name="quartic",
+            kernel=_quartic,
+            params=(_DIM, _positive("a", 1.0, "coefficient")),
+            doc="f = a sum_i x_i^4: the simplest objective that is (L0, L1)-smooth but not L-smooth, "
+            "(16a/L1^2, L1) for every L1 > 0 (tight at L1|x_i| = 2); x0 = (1, ..., 1)",
+            sympy_expr=lambda xs, p: p["a"] * _separable(xs, lambda x: x**4),
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(16.0 * p["a"] / l1**2, l1) for l1 in _QUARTIC_L1],
+            x0=lambda d, p: np.ones(d),
+        ),
+        Objective(
+            name="norm_quartic",
+            kernel=_norm_quartic,
+            separable=False,
+            params=(_DIM, _COND),
+            doc="f = ||A x||^4, A = diag(a_i), a_i spread geometrically from 1 to 1/cond: a non-separable, "
+            "ill-conditioned quartic (its Hessian couples coordinates); pairs derived here "
+            "(16/L1^2 in 1-D; max(16, (4+8/cond^2)^3 cond^2/108)/L1^2 in d >= 2); x0 = (1, ..., 1)",
+            sympy_expr=_norm_quartic_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(_norm_quartic_l0(d, p["cond"], l1), l1) for l1 in _QUARTIC_L1],
+            x0=lambda d, p: np.ones(d),
+        ),
+        Objective(
+            name="cosh",
+            kernel=_cosh,
+            params=(_DIM,),
+            doc="f = sum_i 2 cosh(x_i), f* = 2d: exponential growth in every direction, (L0, L1) = (2, 1), tight at 0 "
+            "(2cosh - 2|sinh| = 2e^{-|x|} <= 2); x0 = (3, ..., 3), where |f'| = 20 per coordinate",
+            sympy_expr=lambda xs, p: _separable(xs, lambda x: 2 * sp.cosh(x)),
+            f_star=lambda d, p: 2.0 * d,
+            pairs=lambda d, p: [(2.0, 1.0)],
+            x0=lambda d, p: np.full(d, 3.0),
+        ),
+        Objective(
+            name="exp_wall",
+            kernel=_exp_wall,
+            params=(_DIM, _L0, _L1),
+            doc="f = sum_i (L0/L1^2)(e^{L1|x_i|} - 1 - L1|x_i|): convex, C^2, f* = 0, f'' = L0 + L1|f'| exactly "
+            "(pair (L0, L1), tight everywhere); the 'large fixed step diverges' instance of ICLR20 Thm 4 "
+            "(start it at exp_wall_start(M, L0, L1)); x0 = ln(101)/L1 per coordinate, where |f'| = 100 L0/L1",
+            sympy_expr=_exp_wall_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(p["L0"], p["L1"])],
+            x0=lambda d, p: np.full(d, _EXP_WALL_X0 / p["L1"]),
+        ),
+        Objective(
+            name="huber",
+            kernel=_huber,
+            params=(_DIM, _HUBER_SLOPE, _HUBER_L),
+            doc="f = sum_i L x_i^2/2 for |x_i| <= slope/L, slope|x_i| - slope^2/(2L) beyond: convex, C^1 with "
+            "L-Lipschitz gradient (the Hessian jumps at |x_i| = slope/L, so the C^1 relaxation of the (L0, L1) "
+            "definition applies), pair (L, 0); the 'small fixed step is slow' instance of ICLR20 Thm 4 "
+            "(start it at huber_start(delta, slope, L)); x0 = 10 slope/L per coordinate (linear region)",
+            sympy_expr=_huber_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(p["L"], 0.0)],
+            x0=lambda d, p: np.full(d, 10.0 * p["slope"] / p["L"]),
+        ),
+        Objective(
+            name="double_well",
+            kernel=_double_well,
+            params=(_DIM,),
+            doc="f = sum_i (x_i^4/4 - x_i^2/2) + d/4: non-convex (local maximum at 0, minima f* = 0 at x_i = +-1), "
+            "pairs on the exact frontier derived here: (2, 3), (2 + 16/(3 sqrt 3), 1), (17.02..., 0.5); "
+            "x0 = (2, ..., 2), where f' = 6 per coordinate",
+            sympy_expr=lambda xs, p: _separable(xs, lambda x: x**4 / 4 - x**2 / 2) + sp.Rational(len(xs), 4),
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(_double_well_l0(l1), l1) for l1 in _DOUBLE_WELL_L1],
+            x0=lambda d, p: np.full(d, 2.0),
+        ),
+        Objective(
+            name="rosenbrock",
+            kernel=_rosenbrock,
+            separable=False,
+            params=(_positive("b", 100.0, "valley steepness"),),
+            fixed_dim=2,
+            doc="f = (1 - x)^2 + b (y - x^2)^2, f* = 0 at (1, 1): the counter-example, NOT (L0, L1)-smooth "
+            "(pairs = []): along the valley y = x^2 the gradient norm is 2|1 - x| while the Hessian grows like "
+            "8 b x^2; x0 = (-1.2, 1), the classical start",
+            sympy_expr=_rosenbrock_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [],
+            x0=lambda d, p: np.array([-1.2, 1.0]),
+        ),
+        Objective(
+            name="pseudo_huber",
+            kernel=_pseudo_huber,
+            params=(_DIM, _positive("delta", 1.0, "width of the quadratic core, and the gradient bound")),
+            doc="f = sum_i delta^2 (sqrt(1 + (x_i/delta)^2) - 1): convex, L-smooth with L = 1 (pair (1, 0)), "
+            "|f'| < delta: the objective where skewed heavy-tailed noise makes the clipping bias visible "
+            "(docs/mathematics.md#pre-asymptotic-regimes); x0 = 5 delta per coordinate (|f'| = 0.98 delta)",
+            sympy_expr=_pseudo_huber_expr,
+            f_star=lambda d, p: 0.0,
+            pairs=lambda d, p: [(1.0, 0.0)],
+            x0=lambda d, p: np.full(d, 5.0 * p["delta"]),
+        ),
+    ],
+)

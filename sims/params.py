@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from sandbox.errors import InvalidParameter  # noqa: F401  (re-exported: the project's one bad-input error)
-from theory.ranges import IntervalMixin
+from sandbox.intervals import IntervalMixin
+from sandbox.names import COMPONENT_PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,6 @@ class Component:
     ----------
     name : str
         Registry key: lower case with underscores.
-    id : int
-        Integer the compiled kernels dispatch on.
     params : tuple of Param
         Declared parameters, in the order the kernels read them.
     doc : str
@@ -93,7 +92,6 @@ class Component:
     """
 
     name: str
-    id: int
     params: tuple[Param, ...] = ()
     doc: str = ""
     kind: str = field(default="component", repr=False)
@@ -165,9 +163,9 @@ class Registry(dict):
             if item.name in self:
                 raise RuntimeError(f"duplicate {kind} name {item.name!r}")
             self[item.name] = item
-        ids = [c.id for c in self.values()]
-        if len(set(ids)) != len(ids):
-            raise RuntimeError(f"duplicate {kind} ids: {ids}")
+        declared = {name: c.param_names for name, c in self.items()}
+        if declared != COMPONENT_PARAMETERS[kind]:
+            raise RuntimeError(f"the {kind}s and their parameters differ from sandbox.names.COMPONENT_PARAMETERS")
 
     def get_component(self, name: Any) -> Component:
         """The component called ``name``, or ``name`` itself if it is a registered component.
@@ -177,8 +175,8 @@ class Registry(dict):
         InvalidParameter
             For an unknown name, a value that is not a name (e.g. a list), or a
             component object that is not this registry's entry (one built by
-            hand: the compiled kernels dispatch on the registered ids only and
-            could not run it); the message lists the valid names.
+            hand, which the registry has not vetted); the message lists the
+            valid names.
         """
         valid = ", ".join(sorted(self))
         if isinstance(name, Component):

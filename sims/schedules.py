@@ -3,7 +3,7 @@
 A method parameter may be given as
 
 * a number: constant over all steps;
-* a :class:`theory.schedules.PowerSchedule` ``coef * (k + offset)**power``;
+* a :class:`sandbox.schedules.PowerSchedule` ``coef * (k + offset)**power``;
 * an array of length K: one value per step (memory grows with K: the
   caller's choice);
 * a callable ``f(K)`` returning any of the above: a horizon-dependent
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 
 from .params import Component, InvalidParameter, as_settings
 

@@ -41,7 +41,7 @@ import sympy as sp
 
 import sims
 from sims.engine import METRICS
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -98,7 +98,7 @@ class Objective:
 def schedule_values(value, K: int) -> np.ndarray:
     """The K values ``value`` takes at steps k = 0..K-1.
 
-    ``value`` is a number, a :class:`~theory.schedules.PowerSchedule`
+    ``value`` is a number, a :class:`~sandbox.schedules.PowerSchedule`
     (``coef * (k + offset) ** power``), an array of length K, or a callable
     of the horizon K returning one of those.
     """

@@ -164,15 +164,15 @@ def test_cli_refuses_huge_runs_and_takes_max_memory(capsys, monkeypatch):
 
 def test_unregistered_components_are_rejected_before_work():
     quadratic = OBJECTIVES["quadratic"]
-    by_hand = dataclasses.replace(quadratic, name="my_objective", id=99)
+    by_hand = dataclasses.replace(quadratic, name="my_objective")
     with pytest.raises(InvalidParameter, match="'my_objective' .* is not a registered objective"):
         sims.simulate(by_hand, "sgd", "none", K=5, R=2, seed=0)
     # the registered name reused for an object the kernels would run differently
-    impostor = dataclasses.replace(quadratic, id=METHODS["sgd"].id + 100)
+    impostor = dataclasses.replace(quadratic, kernel=OBJECTIVES["quartic"].kernel)
     with pytest.raises(InvalidParameter, match="not a registered objective"):
         sims.simulate(impostor, "sgd", "none", K=5, R=2, seed=0)
     with pytest.raises(InvalidParameter, match="not a registered noise law"):
-        sims.sample_noise(dataclasses.replace(LAWS["stable"], id=42), 5, seed=0)
+        sims.sample_noise(dataclasses.replace(LAWS["stable"], transform=LAWS["gaussian"].transform), 5, seed=0)
     with pytest.raises(InvalidParameter, match="not a registered objective"):
         sims.simulate(METHODS["sgd"], "sgd", "none", K=5, R=2, seed=0)  # a method where an objective goes
     # the registry's own objects are accepted, and give the same numbers as their names

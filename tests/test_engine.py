@@ -63,28 +63,33 @@ def _objective_params(name: str) -> dict:
 
 @pytest.fixture
 def run_block_calls(monkeypatch):
-    """Record the (r0, r1, k0, k1) of every call of the compiled kernel, still running it."""
+    """Record the (r0, r1, k0, k1) of every call of the compiled runner, still running it."""
     calls = []
-    real = sims.engine._run_block
+    real = sims.specialize.runner
 
-    def spy(*args):
-        r0, r1, k0, k1 = args[10:14]  # after the 10 static arguments
-        if r1 > r0:  # not the empty call that only compiles
-            calls.append((r0, r1, k0, k1))
-        return real(*args)
+    def spied_runner(*components):
+        run_block = real(*components)
 
-    monkeypatch.setattr(sims.engine, "_run_block", spy)
+        def spy(*args):
+            r0, r1, k0, k1 = args[7:11]  # after the 7 static arguments
+            if r1 > r0:  # not the empty call that only compiles
+                calls.append((r0, r1, k0, k1))
+            return run_block(*args)
+
+        return spy
+
+    monkeypatch.setattr(sims.specialize, "runner", spied_runner)
     return calls
 
 
 @pytest.fixture
 def no_work(monkeypatch):
-    """Fail if a compiled kernel is called: validation must happen before any work."""
+    """Fail if a kernel is generated or called: validation must happen before any work."""
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel was called before the input was validated")
 
-    monkeypatch.setattr(sims.engine, "_run_block", forbidden)
+    monkeypatch.setattr(sims.specialize, "runner", forbidden)
     monkeypatch.setattr(sims.noise, "_sample_block", forbidden)
 
 

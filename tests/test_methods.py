@@ -17,7 +17,7 @@ import pytest
 
 import naive
 import sims
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 
 K = 50
 R = 3

@@ -29,7 +29,6 @@ from sims.objectives import (
     OBJECTIVES,
     exp_wall_start,
     huber_start,
-    value_and_grad,
 )
 from sims.params import InvalidParameter
 
@@ -68,7 +67,7 @@ def _case(name, params):
 def _kernel(obj, p, x):
     x = np.array(x, dtype=np.float64)
     g = np.empty_like(x)
-    f = value_and_grad(obj.id, p, x, g)
+    f = obj.value_and_grad(p, x, g)
     return f, g
 
 
@@ -269,12 +268,12 @@ def test_rosenbrock_is_not_l0_l1_smooth(b):
 _OVERFLOW_CODE = """
 import json, math
 import numpy as np
-from sims.objectives import OBJECTIVES, value_and_grad
+from sims.objectives import OBJECTIVES
 out = {}
 for name in ("exp_wall", "cosh"):
     obj = OBJECTIVES[name]
     g = np.empty(4)
-    f = value_and_grad(obj.id, obj.pack(obj.resolve({"dim": 4})), np.array([800.0, -1e300, math.inf, 0.5]), g)
+    f = obj.value_and_grad(obj.pack(obj.resolve({"dim": 4})), np.array([800.0, -1e300, math.inf, 0.5]), g)
     out[name] = [f] + g.tolist()
 print(json.dumps(out))
 """

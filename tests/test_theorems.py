@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from theory import cli
 from theory.catalog import THEOREMS, UnknownTheorem, get
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 from theory.theorem import (
     C_UNKNOWN, QUANTITIES, Constant, DerivationError, InvalidConstant, OrderOnly, Step, Theorem,
     alpha, eq, le, numeric,
@@ -562,22 +562,6 @@ def test_cli_register_in_a_parent_parser(capsys):
     args = parser.parse_args(["theorems", "iclr20_thm4_gd_lower"])
     assert args.func(args) == 0
     assert "hard instance exp_wall" in capsys.readouterr().out
-
-
-# ----------------------------------------------------------------------------- names shared with the simulator
-def test_names_match_the_simulator_registries():
-    from sims.engine import METRICS
-    from sims.methods import METHODS
-    from sims.objectives import OBJECTIVES
-    from theory.theorem import METHOD_NAMES
-
-    assert set(METHOD_NAMES) == set(METHODS)
-    assert set(QUANTITIES) - {"iterations_to_eps"} <= set(METRICS)
-    for thm in THEOREMS.values():
-        if thm.method is not None:
-            assert set(thm.parameters) <= set(METHODS[thm.method].param_names), thm.id
-        for inst in thm.instances:
-            assert set(inst.params) <= set(OBJECTIVES[inst.objective].param_names), thm.id
 
 
 def test_liu_zhou_batch_size_is_the_one_theorem_3_2_takes():

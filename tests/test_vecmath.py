@@ -890,6 +890,7 @@ def test_stable_block_rejects_invalid_input(n1, alpha, beta, scale, message):
 # Python/NumPy with the documented operation order, so agreement is checked bit for bit.
 
 from sims import noise as sims_noise  # noqa: E402
+from sims import specialize  # noqa: E402
 from sims import rng as sims_rng  # noqa: E402
 from sims._numba import wide_vectors  # noqa: E402
 
@@ -1069,19 +1070,20 @@ def test_stable_lanes_is_stable_block_on_uniforms_it_owns(alpha, beta):
                                         ("student_t", [3.0, 1.0]), ("bounded", [2.0])])  # fmt: skip
 def test_fill_noise_rows_does_not_depend_on_blocks_or_row_order(law, params):
     """Rows drawn in blocks of any size, or by replicate instead of by step, are the same numbers."""
-    law_id, p, seed, d, K = sims_noise.LAWS[law].id, np.array(params), np.uint64(31), 3, 40
+    law, p, seed, d, K = sims_noise.LAWS[law], np.array(params), np.uint64(31), 3, 40
+    fill_noise_rows = specialize.noise_kernels(law).fill_noise_rows
     by_step = {}
     for width in (d, 2 * d + 1, 1024):  # 1, 2 and all rows per block
         out = np.empty((K, d))
-        sims_noise.fill_noise_rows(law_id, p, seed, 5, 0, 0, 1, out, np.empty((2, width)))
+        fill_noise_rows(p, seed, 5, 0, 0, 1, out, np.empty((2, width)))
         by_step[width] = out
     for width in (2 * d + 1, 1024):
         np.testing.assert_array_equal(by_step[width], by_step[d])
     # step 7 of replicates 3..7, drawn as one block of rows with a replicate increment
     across = np.empty((5, d))
-    sims_noise.fill_noise_rows(law_id, p, seed, 3, 1, 7, 0, across, np.empty((2, 1024)))
+    fill_noise_rows(p, seed, 3, 1, 7, 0, across, np.empty((2, 1024)))
     np.testing.assert_array_equal(across[2], by_step[1024][7])
     for a in range(5):
         one = np.empty(d)
-        sims_noise.fill_noise(law_id, p, seed, 3 + a, 7, one)
+        sims_noise.fill_noise(law, p, seed, 3 + a, 7, one)
         np.testing.assert_array_equal(across[a], one)

@@ -24,7 +24,9 @@ import sympy as sp
 from sandbox.cache import dumps_json  # the project's one JSON encoder (a neutral module, no simulator)
 
 from .catalog import THEOREMS, UnknownTheorem, get
-from .theorem import QUANTITIES, InvalidConstant, OrderOnly, Theorem
+from sandbox.names import QUANTITIES
+
+from .theorem import InvalidConstant, OrderOnly, Theorem
 
 __all__ = ["main", "register", "summary"]
 

@@ -75,6 +75,8 @@ from typing import Any, Mapping
 import sympy as sp
 from scipy import integrate, special
 
+from sandbox.names import LAW_PARAMETERS
+
 __all__ = [
     "LAW_PARAMETERS",
     "MomentScale",
@@ -94,19 +96,6 @@ __all__ = [
     "student_t_abs_moment",
     "student_t_abs_moment_expr",
 ]
-
-#: Parameter names of each noise law, in the order of :data:`sims.noise.LAWS`
-#: (``theory`` may not import ``sims``; a test keeps the two in agreement).
-LAW_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "none": (),
-    "gaussian": ("scale",),
-    "stable": ("alpha", "beta", "scale"),
-    "stable_isotropic": ("alpha", "scale"),
-    "student_t": ("df", "scale"),
-    "pareto": ("alpha", "scale"),
-    "log_tail": ("alpha", "scale"),
-    "bounded": ("radius",),
-}
 
 # ----------------------------------------------------------------------------- symbolic
 

@@ -22,7 +22,7 @@ Policy for constants (``docs/mathematics.md#policy-for-constants``)
 How a check produces a PEPit-style pair ``(measured, predicted)``
 -----------------------------------------------------------------
 1. ``setup = thm.simulation(K=..., **constants)`` gives the method name, its
-   parameters as :class:`theory.schedules.PowerSchedule` objects or floats
+   parameters as :class:`sandbox.schedules.PowerSchedule` objects or floats
    (pass them as ``method_params`` to ``sims.simulate``), ``avg_power``, the
    metric name to read, the statistic and the step to compare at.
 2. Run the simulator on an instance satisfying the theorem's assumptions
@@ -50,8 +50,9 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-from .ranges import IntervalMixin
-from .schedules import PowerSchedule
+from sandbox.intervals import IntervalMixin
+from sandbox.names import COMPONENT_PARAMETERS, METHOD_NAMES, QUANTITIES
+from sandbox.schedules import PowerSchedule
 
 
 class InvalidConstant(ValueError):
@@ -236,24 +237,10 @@ C_H = Constant(h, doc="fixed step size of gradient descent", **POS)
 C_D = Constant(d, 1.0, integer=True, doc="dimension", probe=(1.0, 1e4))
 
 
-# ----------------------------------------------------------------------------- quantities
-#: Quantities a theorem may bound, as the simulator records them, with the
-#: power q such that "accuracy eps" means quantity <= eps^q (gradient-type
-#: quantities are compared with eps = target on ||grad f||).
-QUANTITIES: dict[str, tuple[str, int | None]] = {
-    "grad_norm": ("||grad f(x_k)||", 1),
-    "f_gap": ("f(x_k) - f*", 1),
-    "min_grad_norm": ("min_{j<=k} ||grad f(x_j)||", 1),
-    "avg_min_grad": ("(1/(k+1)) sum_{j<=k} min{||grad f(x_j)||, ||grad f(x_j)||^2}", 2),
-    "avg_grad_norm": ("(1/(k+1)) sum_{j<=k} ||grad f(x_j)||", 1),
-    "avg_grad_norm_sq": ("(1/(k+1)) sum_{j<=k} ||grad f(x_j)||^2", 2),
-    "f_gap_avg_iterate": ("f(xbar_k) - f*, xbar_k weighted by w_j = (j+1)^p", 1),
-    "iterations_to_eps": ("first k with ||grad f(x_k)|| <= eps", None),
-}
-METHOD_NAMES = (
-    "sgd", "clipped_sgd", "soft_clipped_sgd", "normalized_sgd", "normalized_sgd_momentum",
-    "clipped_momentum", "cclip", "acclip", "adam", "l0l1_gd",
-)  # fmt: skip
+# ----------------------------------------------------------------------------- names
+# QUANTITIES (what a theorem may bound, as the simulator records it, with the power q such that
+# "accuracy eps" means quantity <= eps^q) and the simulator's component names come from the
+# neutral module both packages import (sandbox.names).
 KINDS = ("upper", "lower", "tight")
 STATISTICS = ("value", "mean", "second_moment")
 
@@ -265,7 +252,7 @@ class Prescribed:
 
     ``coef`` may depend on the problem constants and the horizon ``K``;
     ``power`` and ``offset`` on the constants.  A constant parameter has
-    ``power = 0``.  This is exactly :class:`theory.schedules.PowerSchedule`,
+    ``power = 0``.  This is exactly :class:`sandbox.schedules.PowerSchedule`,
     which the simulator evaluates in its loop.
     """
 
@@ -542,6 +529,12 @@ class Theorem:
             problems.append(f"statistic must be one of {STATISTICS}")
         if self.method is not None and self.method not in METHOD_NAMES:
             problems.append(f"method must be one of {METHOD_NAMES} or None")
+        elif self.method is not None and set(self.parameters) - set(COMPONENT_PARAMETERS["method"][self.method]):
+            problems.append(f"prescribed parameters must be parameters of {self.method!r}: {COMPONENT_PARAMETERS['method'][self.method]}")
+        for inst in self.instances:
+            declared_params = COMPONENT_PARAMETERS["objective"].get(inst.objective)
+            if declared_params is None or set(inst.params) - set(declared_params):
+                problems.append(f"hard instance {inst.objective!r}: not an objective with parameters {sorted(inst.params)}")
         if self.constants not in ("published", "derived"):
             problems.append("constants must be 'published' or 'derived'")
         if self.constants == "derived" and (not self.derivation or not self.consistent_with):
@@ -662,7 +655,7 @@ class Theorem:
         """The prescribed parameter ``name`` for concrete constants (and ``K``).
 
         Returns a float for a constant parameter and a
-        :class:`theory.schedules.PowerSchedule` for one that varies with k;
+        :class:`sandbox.schedules.PowerSchedule` for one that varies with k;
         either is what the simulator takes as a method parameter.
         """
         if name not in self.parameters:

@@ -79,7 +79,7 @@ import numpy as np
 
 import sims
 from sims.engine import METRICS
-from sims.objectives import OBJECTIVES, value_and_grad
+from sims.objectives import OBJECTIVES
 from sims.params import InvalidParameter
 from theory.catalog import get
 from theory.theorem import InvalidConstant, Theorem
@@ -193,7 +193,7 @@ def initial_gap(inst: Instance) -> tuple[float, float]:
     obj, vals = _resolved(inst.objective, inst.objective_params, inst.dim)
     x = np.full(inst.dim, float(inst.x0))
     g = np.empty(inst.dim)
-    f = value_and_grad(obj.id, obj.pack(vals), x, g)
+    f = obj.value_and_grad(obj.pack(vals), x, g)
     return float(f - obj.f_star(inst.dim, vals)), float(np.linalg.norm(g))
 
 
@@ -205,7 +205,7 @@ def _phi_prime(inst: Instance, t: np.ndarray) -> np.ndarray:
     out = np.empty(t.size)
     for i, ti in enumerate(t):
         x[0] = ti
-        value_and_grad(obj.id, p, x, g)
+        obj.value_and_grad(p, x, g)
         out[i] = g[0]
     return out
 

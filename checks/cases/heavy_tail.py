@@ -140,7 +140,7 @@ import numpy as np
 import sims
 from sims.params import InvalidParameter
 from theory.catalog import get
-from theory.schedules import PowerSchedule
+from sandbox.schedules import PowerSchedule
 from theory.stable import alpha_moment_scale
 from theory.theorem import alpha as ALPHA_SYMBOL
 

@@ -1,4 +1,4 @@
-"""Valid intervals of parameters and constants, shared by :mod:`theory` and :mod:`sims`.
+"""Valid intervals of parameters and constants, shared by :mod:`theory` and :mod:`sims` (both import this neutral module).
 
 Both ``sims.params.Param`` (simulator parameters) and
 ``theory.theorem.Constant`` (theorem constants) describe a value by an
